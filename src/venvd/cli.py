@@ -1,0 +1,74 @@
+"""The command line: a thin dispatcher. Each command imports only what it needs.
+
+``venvd export`` is the hot path and skips argparse (~5 ms of imports) entirely.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional
+
+from .errors import VenvdError
+from .ui import say
+
+SHELL_HELP = "bash, zsh, fish (or json for export)"
+
+
+def _parser():  # -> argparse.ArgumentParser
+    import argparse
+
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="venvd", description="A project's virtual environment that follows your shell."
+    )
+    parser.add_argument("--version", action="version", version=f"venvd {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("hook", help="print the shell hook to eval in your shell's rc file")
+    p.add_argument("shell", help=SHELL_HELP)
+    p = sub.add_parser("export", help="print shell code for the current directory (the hook runs this)")
+    p.add_argument("shell", help=SHELL_HELP)
+    p = sub.add_parser("allow", help="trust a project: its venv may be created, synced and activated")
+    p.add_argument("dir", nargs="?", default=None, help="a directory in the project (default: here)")
+    p = sub.add_parser("deny", help="revoke trust in a project and stop announcing it")
+    p.add_argument("dir", nargs="?", default=None, help="a directory in the project (default: here)")
+    p = sub.add_parser("status", help="show what venvd sees for a directory")
+    p.add_argument("dir", nargs="?", default=None, help="a directory (default: here)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    sub.add_parser("on", help="turn venvd back on for this project in this shell (through the hook)")
+    sub.add_parser("off", help="turn venvd off for this project in this shell (through the hook)")
+    return parser
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        if args[:1] == ["export"]:
+            from .export import main_export
+
+            return main_export(args[1:])
+        return _dispatch(args)
+    except VenvdError as exc:
+        say(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # noqa: BLE001 - never a traceback into a shell
+        if os.environ.get("VENVD_DEBUG"):
+            raise
+        say(f"internal error: {type(exc).__name__}: {exc} (VENVD_DEBUG=1 shows the traceback)")
+        return 70
+
+
+def _dispatch(args: list[str]) -> int:
+    ns = _parser().parse_args(args)
+    if ns.command is None:
+        _parser().print_help(sys.stderr)
+        return 2
+    from importlib import import_module
+
+    module = import_module(f".commands.{ns.command}", __package__)
+    return int(module.run(ns) or 0)

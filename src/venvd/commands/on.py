@@ -1,0 +1,1 @@
+from ._shellonly import run  # noqa: F401

@@ -1,0 +1,142 @@
+"""A project's venvd settings: ``[tool.venvd]`` in pyproject.toml, or ``venvd.toml``.
+
+Parsing TOML costs ~12 ms of imports, too much for every ``cd``; the result is
+cached (marshal, keyed by the files' stat signature) so a directory change into an
+unchanged project reads one small cache file.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+import zlib
+from typing import Any, Optional
+
+from .errors import VenvdError
+
+# key -> (type, allowed values or None)
+KEYS: dict[str, tuple[type, Optional[tuple[str, ...]]]] = {
+    "python": (str, None),
+    "venv": (str, None),
+    "installer": (str, ("auto", "uv", "pip")),
+    "mode": (str, ("auto", "exact", "install")),
+    "sync": (str, ("foreground", "background", "off")),
+    "requirements": (list, None),
+    "groups": (list, None),
+    "extras": (list, None),
+}
+CACHE_FORMAT = 1
+
+
+class Config:
+    """What venvd needs from a project's files, already validated."""
+
+    __slots__ = ("tool", "requires_python", "name", "warnings")
+
+    def __init__(self, tool: dict[str, Any], requires_python: Optional[str], name: Optional[str], warnings: list[str]):
+        self.tool = tool  # validated [tool.venvd] (or venvd.toml) table
+        self.requires_python = requires_python
+        self.name = name
+        self.warnings = warnings
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.tool.get(key, default)
+
+
+def _signature(path: str) -> Optional[tuple[int, int, int]]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _validate(table: Any, source: str) -> tuple[dict[str, Any], list[str]]:
+    if not isinstance(table, dict):
+        raise VenvdError(f"{source} must be a table of settings")
+    tool: dict[str, Any] = {}
+    warnings = []
+    for key, value in sorted(table.items()):
+        if key not in KEYS:
+            warnings.append(f"{source}: unknown setting {key!r} ignored (known: {', '.join(KEYS)})")
+            continue
+        kind, choices = KEYS[key]
+        if kind is list and isinstance(value, str):
+            value = [value]
+        if not isinstance(value, kind) or (kind is list and not all(isinstance(v, str) for v in value)):
+            expected = "a list of strings" if kind is list else "a string"
+            raise VenvdError(f"{source}: {key} must be {expected}, not {value!r}")
+        if choices and value not in choices:
+            raise VenvdError(f"{source}: {key} = {value!r} is not one of {', '.join(choices)}")
+        tool[key] = value
+    return tool, warnings
+
+
+def _parse(root: str) -> Config:
+    from .tomlfile import read_toml
+
+    tool: dict[str, Any] = {}
+    warnings: list[str] = []
+    requires_python = name = None
+    pyproject = os.path.join(root, "pyproject.toml")
+    if os.path.isfile(pyproject):
+        data = read_toml(pyproject)
+        project = data.get("project")
+        if isinstance(project, dict):
+            rp = project.get("requires-python")
+            requires_python = rp if isinstance(rp, str) else None
+            nm = project.get("name")
+            name = nm if isinstance(nm, str) else None
+        section = data.get("tool", {}).get("venvd") if isinstance(data.get("tool"), dict) else None
+        if section is not None:
+            tool, warnings = _validate(section, f"{pyproject} [tool.venvd]")
+    venvd_toml = os.path.join(root, "venvd.toml")
+    if os.path.isfile(venvd_toml):
+        data = read_toml(venvd_toml)
+        # venvd.toml holds the same keys at its top level (or under [tool.venvd]).
+        table = data.get("tool", {}).get("venvd", data) if isinstance(data.get("tool"), dict) else data
+        more, more_warnings = _validate(table, venvd_toml)
+        tool.update(more)
+        warnings += more_warnings
+    return Config(tool, requires_python, name, warnings)
+
+
+def _cache_path(cache_dir: str, root: str) -> str:
+    key = root.encode("utf-8", "surrogateescape")
+    return os.path.join(cache_dir, "config", f"{zlib.crc32(key):08x}-{len(key)}")
+
+
+def load_config(root: str, cache_dir: Optional[str] = None) -> Config:
+    """The settings of the project at *root* (cached while its files are unchanged)."""
+    signature = (
+        CACHE_FORMAT,
+        sys.version_info[:2],  # marshal's format may change between versions
+        root,
+        _signature(os.path.join(root, "pyproject.toml")),
+        _signature(os.path.join(root, "venvd.toml")),
+    )
+    if cache_dir is None:
+        from .paths import cache_dir as default_cache_dir
+
+        cache_dir = default_cache_dir()
+    path = _cache_path(cache_dir, root)
+    try:
+        with open(path, "rb") as f:
+            cached = marshal.load(f)
+        if cached[0] == signature:
+            tool, requires_python, name, _warnings = cached[1]
+            # Warnings were shown when the files were parsed; not again on every cd.
+            return Config(tool, requires_python, name, [])
+    except (OSError, EOFError, ValueError, TypeError, IndexError):
+        pass  # missing or corrupt cache: parse again
+    config = _parse(root)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            marshal.dump((signature, (config.tool, config.requires_python, config.name, config.warnings)), f)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache we cannot write only costs time
+    return config

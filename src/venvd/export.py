@@ -1,0 +1,208 @@
+"""``venvd export SHELL``: the loop of one directory change, printed as shell code.
+
+1. find the project; 2. trust; 3. interpreter; 4. venv; 5. (sync); 6. the change.
+Runs on every directory change, so it imports only what the step at hand needs.
+stdout carries shell code only; messages go to stderr through ``ui.say``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Mapping, Optional
+
+from . import trust
+from .config import Config, load_config
+from .envdiff import DIFF_VAR, Change, Record, Target, decode_list, encode_list, env_change
+from .errors import VenvdError
+from .paths import cache_dir
+from .project import Project, current_directory, find_project, walk_up
+from .ui import display_path, say
+from .venv import bin_dir, cfg_version, is_usable, python_path, read_marker, read_pyvenv_cfg
+from .watch import Watch
+
+OFF_VAR = "_VENVD_OFF"  # projects turned off in this shell session
+TOLD_VAR = "_VENVD_TOLD"  # untrusted projects already announced in this session
+INPUT_NAMES = (".python-version", ".python-versions", "pyproject.toml", "venvd.toml", "uv.lock")
+KEEP = object()  # "leave the environment as it is"
+
+
+def venv_location(project: Project, config: Config, environ: Mapping[str, str]) -> str:
+    """``UV_PROJECT_ENVIRONMENT``, else ``[tool.venvd] venv`` (inside the project), else ``.venv``."""
+    from_env = environ.get("UV_PROJECT_ENVIRONMENT")
+    if from_env:
+        return os.path.normpath(os.path.join(project.root, os.path.expanduser(from_env)))
+    configured = config.get("venv")
+    if configured:
+        path = os.path.normpath(os.path.join(project.root, configured))
+        root = os.path.realpath(project.root)
+        real = os.path.realpath(path)
+        if real == root or not real.startswith(root.rstrip(os.sep) + os.sep):
+            raise VenvdError(f"[tool.venvd] venv = {configured!r} is outside the project; use a path inside it")
+        return path
+    return os.path.join(project.root, ".venv")
+
+
+def python_request(project: Project, config: Config):  # -> tuple[VersionRequest | None, str]
+    """What the project asks for and a key naming it (stored with the venv)."""
+    from .versionfile import parse_request, read_version_file
+
+    request = read_version_file(project.root)
+    if request is None and project.member is not None:
+        request = read_version_file(project.member)
+    if request is None and config.get("python"):
+        request = parse_request(config.get("python"), "[tool.venvd] python")
+    if request is None and config.requires_python:
+        request = parse_request(config.requires_python, "requires-python")
+    if request is None:
+        return None, ""
+    return request, f"{request.source}:{request.raw}"
+
+
+def resolve_target(project: Project, config: Config, environ: Mapping[str, str], watch: Watch) -> Target:
+    """The venv for *project*, created (or recreated) when venvd must."""
+    venv = venv_location(project, config, environ)
+    watch.add(os.path.join(venv, "pyvenv.cfg"))
+    request, key = python_request(project, config)
+    marker = read_marker(venv)
+    cfg = read_pyvenv_cfg(venv)
+    if marker is not None and marker.get("state") == "ok" and marker.get("request") == key \
+            and os.path.exists(marker.get("interpreter", "")) and is_usable(venv):
+        pass  # ready: the common case costs no interpreter discovery
+    elif marker is None and os.path.lexists(venv):
+        # A venv venvd did not make: used as it is, never rebuilt.
+        if cfg is None or not os.path.exists(python_path(venv)):
+            raise VenvdError(f"{display_path(venv)} is not a working venv and venvd did not make it; "
+                             "remove it and venvd will create one")
+        version = cfg_version(cfg)
+        if request is not None and version and not request.matches(version):
+            say(f"{display_path(venv)} has Python {version} but {request.source} asks for {request.raw!r}; "
+                "venvd did not make it, so it is left as it is (remove it to let venvd rebuild it)")
+    else:
+        from .interpreters import find_interpreter
+        from .venv import create, write_marker
+
+        interpreter = find_interpreter(request, environ)
+        if marker is not None and marker.get("state") == "ok" and marker.get("interpreter") == interpreter.path \
+                and is_usable(venv):
+            # Same interpreter under another request (e.g. "3.12" became "3.12.1"): keep the venv.
+            write_marker(venv, **{**marker, "request": key})
+        else:
+            import time
+
+            verb = "recreating" if marker is not None else "creating"
+            say(f"{verb} {display_path(venv)} with Python {interpreter.version} ({interpreter.path})")
+            started = time.monotonic()
+            create(venv, interpreter.path, interpreter.version, project.name, key)
+            say(f"{display_path(venv)} ready in {time.monotonic() - started:.1f}s")
+        cfg = read_pyvenv_cfg(venv)
+    prompt = (cfg or {}).get("prompt") or project.name
+    return Target(project.root, venv, bin_dir(venv), prompt)
+
+
+def _watch_project(watch: Watch, pwd: str, project: Project) -> None:
+    for name in project.markers:
+        if name in INPUT_NAMES or name.startswith("requirements"):
+            watch.add_input(os.path.join(project.root, name))
+    if project.member is not None:
+        for name in INPUT_NAMES:
+            watch.add_input(os.path.join(project.member, name))
+    for directory in walk_up(pwd):
+        watch.add(directory)
+        if directory == project.root:
+            break
+    watch.add(project.root)
+    watch.add(trust.store_file(trust.ALLOWED))
+    watch.add(trust.store_file(trust.DENIED))
+
+
+def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
+    """The change for this shell. *mode*: None (a prompt), "on", "off" or "undo"."""
+    record = Record.decode(environ.get(DIFF_VAR, ""))
+    off = decode_list(environ.get(OFF_VAR, ""))
+    told = decode_list(environ.get(TOLD_VAR, ""))
+    active = environ.get("VIRTUAL_ENV", "")
+    # A venv activated by hand (not the one venvd recorded) is the user's: hands off.
+    manual = bool(active) and (record is None or record.venv != active)
+    watch = Watch()
+    state: dict[str, "str | list[str]"] = {}
+    target: object = None
+    try:
+        pwd = current_directory(environ)
+    except VenvdError as exc:
+        say(str(exc))
+        pwd = environ.get("PWD", "")
+        project = None
+        target = KEEP
+    else:
+        watch.add(pwd)
+        project = find_project(pwd)
+    if project is not None:
+        _watch_project(watch, pwd, project)
+        if mode == "off" and project.root not in off:
+            off.append(project.root)
+            say(f"off for {display_path(project.root)} in this shell ('venvd on' turns it back on)")
+        elif mode == "on" and project.root in off:
+            off.remove(project.root)
+        status = trust.status(project.root)
+        if manual:
+            target = KEEP
+        elif status != "allowed":
+            if status == "unknown" and project.root not in told:
+                told.append(project.root)
+                say(f"{display_path(project.root)} is not allowed to run code here; "
+                    "'venvd allow' activates its venv (and creates it if needed)")
+            if mode == "on":
+                say(f"{display_path(project.root)} is not allowed; run 'venvd allow' first")
+        elif project.root not in off and mode != "undo":
+            try:
+                config = load_config(project.root)
+                for warning in config.warnings:
+                    say(warning)
+                target = resolve_target(project, config, environ, watch)
+            except VenvdError as exc:
+                say(str(exc))
+                # A project that worked keeps its env until the problem is fixed.
+                target = KEEP if record is not None and record.project == project.root else None
+    elif mode in ("on", "off"):
+        say("not in a project (no .python-version, pyproject.toml, requirements*.txt, uv.lock or .venv here or above)")
+    if manual and target is not KEEP:
+        target = KEEP  # outside any project the user's own venv stays too
+    env: dict[str, Optional[str]] = {}
+    deactivate = None
+    if isinstance(target, Target):
+        if record is None or record.venv != target.venv or active != target.venv:
+            env = env_change(environ, record, target)
+        deactivate = True
+    elif target is None and record is not None:
+        env = env_change(environ, record, None)
+        deactivate = False
+    state["_VENVD_PWD"] = pwd
+    state["_VENVD_VE"] = (env["VIRTUAL_ENV"] if "VIRTUAL_ENV" in env else active) or ""
+    state["_VENVD_WATCH"] = watch.paths
+    state["_VENVD_STAMP"] = watch.stamp(os.path.join(cache_dir(), "stamps"))
+    if encode_list(off) != environ.get(OFF_VAR, ""):
+        state[OFF_VAR] = encode_list(off)
+    if encode_list(told) != environ.get(TOLD_VAR, ""):
+        state[TOLD_VAR] = encode_list(told)
+    return Change(env, state, deactivate)
+
+
+def main_export(args: list[str]) -> int:
+    """``venvd export SHELL [--on|--off|--undo]``; prints shell code, always exit 0 on
+    known errors so the hook applies what it can."""
+    from .shells import get_shell
+
+    if not args:
+        raise VenvdError("usage: venvd export SHELL [--on|--off|--undo]")
+    shell = get_shell(args[0])
+    mode = None
+    for arg in args[1:]:
+        if arg in ("--on", "--off", "--undo"):
+            mode = arg[2:]
+        else:
+            raise VenvdError(f"venvd export: unknown option {arg!r}")
+    code = shell.export(compute(os.environ, mode))
+    sys.stdout.write(code)
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,39 @@
+"""bash and zsh: the same quoting and assignments, different hook scripts."""
+
+from __future__ import annotations
+
+from .base import Shell
+
+
+class PosixShell(Shell):
+    def quote(self, value: str) -> str:
+        # Inside single quotes nothing is special (newlines, $, `, emoji included);
+        # a single quote itself is closed, escaped and reopened.
+        return "'" + value.replace("'", "'\\''") + "'"
+
+    def set_env(self, name: str, value: str) -> str:
+        return f"export {name}={self.quote(value)}"
+
+    def unset_env(self, name: str) -> str:
+        return f"unset {name}"
+
+    def set_state(self, name: str, value: "str | list[str]") -> str:
+        if isinstance(value, list):
+            return f"{name}=(" + " ".join(self.quote(v) for v in value) + ")"
+        return f"{name}={self.quote(value)}"
+
+    def define_deactivate(self) -> str:
+        return 'deactivate() { _venvd_deactivate "$@"; }'
+
+    def remove_deactivate(self) -> str:
+        return "unset -f deactivate 2>/dev/null"
+
+
+class Bash(PosixShell):
+    name = "bash"
+    script = "venvd.bash"
+
+
+class Zsh(PosixShell):
+    name = "zsh"
+    script = "venvd.zsh"

@@ -1,0 +1,1 @@
+"""Keeping a venv in sync with the project's requirements and lockfiles."""

@@ -1,0 +1,85 @@
+"""Which projects the user allowed: a store in the user's data dir, never in a project.
+
+Keyed by the project's real path, one escaped path a line, in two files:
+``allowed`` and ``denied`` (denied projects are not even announced). Read on every
+directory change, so reading is a single small file read; writes take a lock and
+replace the file atomically.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+from .paths import data_dir
+
+ALLOWED = "allowed"
+DENIED = "denied"
+
+
+def _escape(path: str) -> str:
+    return path.replace("%", "%25").replace("\n", "%0A").replace("\r", "%0D")
+
+
+def _unescape(line: str) -> str:
+    return line.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
+
+
+def store_file(name: str, directory: Optional[str] = None) -> str:
+    return os.path.join(directory or data_dir(), name)
+
+
+def _read(name: str, directory: Optional[str] = None) -> set[str]:
+    try:
+        with open(store_file(name, directory), encoding="utf-8") as f:
+            return {_unescape(line) for line in f.read().split("\n") if line}
+    except FileNotFoundError:
+        return set()
+
+
+def trust_key(project_root: str) -> str:
+    return os.path.realpath(project_root)
+
+
+def status(project_root: str, directory: Optional[str] = None) -> str:
+    """``"allowed"``, ``"denied"`` or ``"unknown"`` for the project at *project_root*."""
+    key = trust_key(project_root)
+    if key in _read(ALLOWED, directory):
+        return "allowed"
+    if key in _read(DENIED, directory):
+        return "denied"
+    return "unknown"
+
+
+def is_allowed(project_root: str, directory: Optional[str] = None) -> bool:
+    return trust_key(project_root) in _read(ALLOWED, directory)
+
+
+def _write(name: str, entries: set[str], directory: str) -> None:
+    path = store_file(name, directory)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write("".join(_escape(e) + "\n" for e in sorted(entries)))
+    os.replace(tmp, path)
+
+
+def set_status(project_root: str, allowed: bool, directory: Optional[str] = None) -> str:
+    """Allow or deny *project_root*; returns the key (real path) that was stored."""
+    from .locking import FileLock
+
+    directory = directory or data_dir()
+    os.makedirs(directory, exist_ok=True)
+    key = trust_key(project_root)
+    with FileLock(os.path.join(directory, "trust.lock")):
+        allow, deny = _read(ALLOWED, directory), _read(DENIED, directory)
+        (allow.add if allowed else allow.discard)(key)
+        (deny.discard if allowed else deny.add)(key)
+        # Denied first: a reader that sees the new `allowed` file must not still
+        # find the project in `denied`.
+        _write(DENIED, deny, directory)
+        _write(ALLOWED, allow, directory)
+    return key
+
+
+def allowed_projects(directory: Optional[str] = None) -> list[str]:
+    return sorted(_read(ALLOWED, directory))

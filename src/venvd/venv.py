@@ -1,0 +1,178 @@
+"""Virtual environments: their layout, whether venvd made them, and creating them.
+
+venvd marks a venv it created with ``<venv>/.venvd/created``.  Only such a venv is
+ever recreated or removed; a venv the user made is used as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Optional
+
+from .envdiff import decode_pairs, encode_pairs
+from .errors import VenvdError
+
+STATE_DIR = ".venvd"  # inside the venv: venvd's marker and sync records
+CREATED = "created"
+
+
+def is_windows() -> bool:
+    return os.name == "nt"
+
+
+def bin_dir(venv: str, windows: Optional[bool] = None) -> str:
+    windows = is_windows() if windows is None else windows
+    return os.path.join(venv, "Scripts" if windows else "bin")
+
+
+def python_path(venv: str, windows: Optional[bool] = None) -> str:
+    windows = is_windows() if windows is None else windows
+    return os.path.join(bin_dir(venv, windows), "python.exe" if windows else "python")
+
+
+def read_pyvenv_cfg(venv: str) -> Optional[dict[str, str]]:
+    """The ``key = value`` pairs of ``pyvenv.cfg``, or None when there is none."""
+    try:
+        with open(os.path.join(venv, "pyvenv.cfg"), encoding="utf-8", errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    cfg = {}
+    for line in lines:
+        key, eq, value = line.partition("=")
+        if eq:
+            cfg[key.strip().lower()] = value.strip()
+    return cfg
+
+
+def cfg_version(cfg: dict[str, str]) -> Optional[str]:
+    # stdlib venv writes `version`, virtualenv and uv write `version_info`.
+    return cfg.get("version") or cfg.get("version_info")
+
+
+def read_marker(venv: str) -> Optional[dict[str, str]]:
+    """venvd's record of having created *venv*, or None for a venv venvd did not make."""
+    try:
+        with open(os.path.join(venv, STATE_DIR, CREATED), encoding="utf-8") as f:
+            text = f.read().strip()
+    except OSError:
+        return None
+    return {k: v or "" for k, v in decode_pairs(text)}
+
+
+def write_marker(venv: str, **fields: str) -> None:
+    directory = os.path.join(venv, STATE_DIR)
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, CREATED)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(encode_pairs(sorted(fields.items())) + "\n")
+    os.replace(tmp, path)
+
+
+def is_usable(venv: str) -> bool:
+    return read_pyvenv_cfg(venv) is not None and os.path.exists(python_path(venv))
+
+
+def _bundled_pip(interpreter_path: str, version: str) -> Optional[str]:
+    """The directory of the pip wheel bundled with the interpreter's ensurepip."""
+    import glob
+
+    prefix = os.path.dirname(os.path.dirname(os.path.realpath(interpreter_path)))
+    major_minor = ".".join(version.split(".")[:2])
+    for pattern in (
+        os.path.join(prefix, "lib", f"python{major_minor}*", "ensurepip", "_bundled", "pip-*.whl"),
+        os.path.join(prefix, "Lib", "ensurepip", "_bundled", "pip-*.whl"),
+    ):
+        found = glob.glob(pattern)
+        if found:
+            return os.path.dirname(found[0])
+    return None
+
+
+def find_uv() -> Optional[str]:
+    """uv from PATH, or from the ``venvd[uv]`` extra installed next to venvd."""
+    import shutil
+
+    found = shutil.which("uv")
+    if found:
+        return found
+    try:
+        from uv import find_uv_bin  # type: ignore[import-not-found]
+
+        return str(find_uv_bin())
+    except Exception:  # noqa: BLE001 - the extra is optional and may be broken
+        return None
+
+
+def _run(argv: list[str], what: str) -> None:
+    import subprocess
+
+    try:
+        result = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    except OSError as exc:
+        raise VenvdError(f"{what} failed: cannot run {argv[0]}: {exc.strerror}") from None
+    if result.returncode != 0:
+        output = result.stdout.decode("utf-8", "replace").strip().splitlines()
+        last = output[-1] if output else f"exit status {result.returncode}"
+        raise VenvdError(f"{what} failed: {last}")
+
+
+def _create_in_place(venv: str, interpreter_path: str, version: str, prompt: str, uv: Optional[str]) -> None:
+    if uv:
+        _run([uv, "venv", "--quiet", "--allow-existing", "--python", interpreter_path, "--prompt", prompt, venv],
+             f"creating {venv} with uv")
+        pip_dir = _bundled_pip(interpreter_path, version)
+        if pip_dir:
+            # pip inside the venv, so `pip install` there never reaches a global
+            # site-packages; the wheel ensurepip bundles installs offline in ~0.1 s.
+            _run([uv, "pip", "install", "--quiet", "--python", python_path(venv), "--offline", "--no-index",
+                  "--find-links", pip_dir, "pip"], "installing pip into the venv")
+        else:
+            _run([python_path(venv), "-m", "ensurepip", "--default-pip"], "installing pip into the venv")
+    else:
+        if version.startswith("2."):
+            raise VenvdError(f"Python {version} has no venv module; ask for Python 3 in .python-version")
+        _run([interpreter_path, "-m", "venv", "--prompt", prompt, venv], f"creating {venv}")
+        gitignore = os.path.join(venv, ".gitignore")
+        if not os.path.exists(gitignore):
+            with open(gitignore, "w", encoding="utf-8") as f:
+                f.write("# created by venvd\n*\n")
+
+
+def create(venv: str, interpreter_path: str, version: str, prompt: str, request: str) -> None:
+    """Create *venv* from the interpreter (or replace the venvd-made venv there).
+
+    The venv that was there stays in place until the new one is complete, so a
+    failed creation leaves the previous environment working.
+    """
+    import shutil
+
+    from .locking import FileLock, venv_lock_path
+
+    uv = find_uv()
+    with FileLock(venv_lock_path(venv)):
+        marker = read_marker(venv)
+        if marker is not None and marker.get("request") == request and marker.get("interpreter") == interpreter_path \
+                and is_usable(venv):
+            return  # another shell made it while we waited for the lock
+        old = None
+        if os.path.lexists(venv):
+            if marker is None:
+                raise VenvdError(f"{venv} exists and was not made by venvd; it is left alone")
+            old = f"{venv}.venvd-old-{os.getpid()}"
+            os.rename(venv, old)
+        try:
+            os.makedirs(venv)
+            write_marker(venv, state="creating", request=request, interpreter=interpreter_path, version=version)
+            _create_in_place(venv, interpreter_path, version, prompt, uv)
+            write_marker(venv, state="ok", request=request, interpreter=interpreter_path, version=version,
+                         created=str(int(time.time())))
+        except BaseException:
+            shutil.rmtree(venv, ignore_errors=True)
+            if old is not None:
+                os.rename(old, venv)
+            raise
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)

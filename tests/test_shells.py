@@ -1,0 +1,207 @@
+"""venvd in real interactive bash, zsh and fish: what a user sees at the prompt."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from tests.conftest import need_python, venvd_script
+from tests.shellharness import SHELLS, Shell, shell_env
+
+pytestmark = pytest.mark.shells
+
+
+def allow(path: Path) -> None:
+    subprocess.run([venvd_script(), "allow", str(path)], check=True, capture_output=True)
+
+
+def make_project(path: Path, python: str = "3.12", trusted: bool = True) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    (path / ".python-version").write_text(f"{python}\n")
+    if trusted:
+        allow(path)
+    return path
+
+
+@pytest.fixture(params=sorted(SHELLS))
+def shell_name(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def open_shell(home: Path, tmp_path: Path, shell_name: str) -> Iterator[Callable[..., Shell]]:
+    opened: list[Shell] = []
+
+    def open_(cwd: Path = None, extra_rc: str = "", **env: str) -> Shell:
+        shell = SHELLS[shell_name](tmp_path / f"rc-{len(opened)}", shell_env(env), cwd or home, extra_rc)
+        opened.append(shell)
+        return shell.start()
+
+    yield open_
+    for shell in opened:
+        shell.close()
+
+
+def python_info(shell: Shell) -> tuple[str, str]:
+    out = shell.run("python -c 'import sys; print(sys.prefix); print(\"%d.%d\" % sys.version_info[:2])'")
+    prefix, version = out.splitlines()[-2:]
+    return prefix, version
+
+
+def test_entering_a_trusted_project_activates_its_venv_and_leaving_deactivates(open_shell, home: Path):
+    need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    shell = open_shell()
+    assert shell.getenv("VIRTUAL_ENV") is None
+    out = shell.run(f"cd {project}")
+    assert "creating" in out and ".venv" in out
+    assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+    assert python_info(shell) == (str(project / ".venv"), "3.12")
+    assert (project / ".venv" / "bin" / "pip").exists(), "pip must be inside the venv"
+    # A PATH edit the user makes inside the project survives leaving it.
+    shell.run("PATH=/opt/mine/bin:$PATH" if shell.name != "fish" else "set -gx PATH /opt/mine/bin $PATH")
+    shell.run("cd ..")
+    assert shell.getenv("VIRTUAL_ENV") is None
+    path = shell.getenv("PATH").split(":")
+    assert path[0] == "/opt/mine/bin"
+    assert str(project / ".venv" / "bin") not in path
+
+
+def test_switching_between_nested_projects(open_shell, home: Path):
+    need_python("3.12")
+    need_python("3.11")
+    outer = make_project(home / "outer", "3.12")
+    inner = make_project(outer / "libs" / "inner", "3.11")
+    shell = open_shell(cwd=outer)
+    assert python_info(shell) == (str(outer / ".venv"), "3.12")
+    shell.run("cd libs/inner")
+    assert python_info(shell) == (str(inner / ".venv"), "3.11")
+    path = shell.getenv("PATH").split(":")
+    assert str(outer / ".venv" / "bin") not in path, "switching replaces the venv in one step"
+    shell.run("cd ../..")
+    assert python_info(shell) == (str(outer / ".venv"), "3.12")
+
+
+def test_an_untrusted_project_is_untouched_and_announced_once(open_shell, home: Path):
+    project = make_project(home / "cloned", "3.12", trusted=False)
+    # A repo that ships a .venv/bin could shadow commands: it must never reach PATH.
+    (project / ".venv" / "bin").mkdir(parents=True)
+    (project / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    shell = open_shell()
+    first = shell.run(f"cd {project}")
+    assert "not allowed" in first and "venvd allow" in first
+    assert shell.getenv("VIRTUAL_ENV") is None
+    assert str(project / ".venv" / "bin") not in shell.getenv("PATH")
+    shell.run("cd ..")
+    again = shell.run(f"cd {project}")
+    assert "not allowed" not in again, "one notice per project per shell session"
+    assert not (project / ".venv" / "bin" / "python").exists()
+
+
+def test_allowing_takes_effect_at_the_next_prompt(open_shell, home: Path):
+    need_python("3.12")
+    project = make_project(home / "later", "3.12", trusted=False)
+    shell = open_shell(cwd=project)
+    assert shell.getenv("VIRTUAL_ENV") is None
+    shell.run("venvd allow")
+    shell.run("true")
+    assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+    shell.run("venvd deny")
+    shell.run("true")
+    assert shell.getenv("VIRTUAL_ENV") is None
+
+
+def test_a_venv_activated_by_hand_is_left_alone(open_shell, home: Path, tmp_path: Path):
+    python = need_python("3.11")
+    need_python("3.12")
+    manual = tmp_path / "manual-venv"
+    subprocess.run([python, "-m", "venv", "--without-pip", str(manual)], check=True)
+    project = make_project(home / "proj", "3.12")
+    shell = open_shell()
+    activate = f"source {manual}/bin/activate" + (".fish" if shell.name == "fish" else "")
+    shell.run(activate)
+    shell.run(f"cd {project}")
+    assert shell.getenv("VIRTUAL_ENV") == str(manual)
+    assert python_info(shell)[0] == str(manual)
+    shell.run("deactivate")
+    shell.run("true")
+    assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv"), "after the user's deactivate venvd takes over"
+
+
+def test_off_and_deactivate_turn_the_project_off_until_on(open_shell, home: Path):
+    need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    shell = open_shell(cwd=project)
+    assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+    shell.run("venvd off")
+    assert shell.getenv("VIRTUAL_ENV") is None
+    shell.run("cd .. && cd proj")
+    assert shell.getenv("VIRTUAL_ENV") is None, "off holds for the whole shell session"
+    shell.run("venvd on")
+    assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+    shell.run("deactivate")
+    assert shell.getenv("VIRTUAL_ENV") is None
+    shell.run("cd .. && cd proj")
+    assert shell.getenv("VIRTUAL_ENV") is None
+    shell.run("venvd on")
+    assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+
+
+def test_the_exit_status_the_user_sees_is_their_commands(open_shell, home: Path):
+    need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    shell = open_shell()
+    status = shell.last_status()
+    shell.send_raw("false")
+    assert shell.send_raw(status).splitlines()[-1] == "1"
+    shell.send_raw(f"cd {project}; false")  # the hook runs export here
+    assert shell.send_raw(status).splitlines()[-1] == "1"
+    shell.send_raw("sh -c 'exit 7'")
+    assert shell.send_raw(status).splitlines()[-1] == "7"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["it's \"quoted\"", "$(touch pwned)", "`touch pwned`", "new\nline", "emoji 🐍 ’smart’", "; touch pwned; #"],
+    ids=["quotes", "dollar-paren", "backticks", "newline", "emoji", "semicolon"],
+)
+def test_a_directory_with_a_hostile_name_activates_and_runs_nothing(open_shell, home: Path, name: str):
+    python = need_python("3.12")
+    project = home / name
+    project.mkdir()
+    # A user-made venv keeps this test about quoting (venvd activates it as it is).
+    subprocess.run([python, "-m", "venv", "--without-pip", str(project / ".venv")], check=True)
+    allow(project)
+    shell = open_shell(cwd=project)
+    assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+    shell.run("cd ~")
+    assert shell.getenv("VIRTUAL_ENV") is None
+    assert not list(home.rglob("pwned")) and not list(Path("/").glob("pwned"))
+
+
+def test_hook_works_under_set_u_and_keeps_prompt_command(home: Path, tmp_path: Path):
+    need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    rc = "set -u\nPROMPT_COMMAND='echo mine >> ~/pc.log'\n"
+    with SHELLS["bash"](tmp_path / "rc", shell_env(), home, rc) as shell:
+        shell.run(f"cd {project}")
+        assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+        assert (home / "pc.log").read_text().count("mine") >= 2, "the existing PROMPT_COMMAND still runs"
+        shell.run(f'eval "$(\'{venvd_script()}\' hook bash)"')  # a second eval adds nothing
+        assert shell.run("echo \"$PROMPT_COMMAND\"").splitlines()[-1].count("_venvd_hook") == 1
+
+
+def test_hook_joins_an_array_prompt_command(home: Path, tmp_path: Path):
+    need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    rc = "PROMPT_COMMAND=('echo one >> ~/pc.log' 'echo two >> ~/pc.log')\n"
+    with SHELLS["bash"](tmp_path / "rc", shell_env(), home, rc) as shell:
+        shell.run(f"cd {project}")
+        assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+        log = (home / "pc.log").read_text()
+        assert "one" in log and "two" in log
+        assert shell.run('echo "${#PROMPT_COMMAND[@]}"').splitlines()[-1] == "3"
