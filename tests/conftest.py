@@ -5,9 +5,10 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Iterator, Optional
 
 import pytest
 
@@ -93,3 +94,39 @@ def which_shell(name: str) -> str:
             pytest.fail(f"{name} is required in CI but is not installed")
         pytest.skip(f"{name} is not installed")
     return path
+
+
+def allow(path: Path) -> None:
+    subprocess.run([venvd_script(), "allow", str(path)], check=True, capture_output=True)
+
+
+def make_project(path: Path, python: str = "3.12", trusted: bool = True) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    (path / ".python-version").write_text(f"{python}\n")
+    if trusted:
+        allow(path)
+    return path
+
+
+@pytest.fixture(params=["bash", "fish", "zsh"])
+def shell_name(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def open_shell(home: Path, tmp_path: Path, shell_name: str) -> Iterator[Callable[..., "Shell"]]:
+    """Open a real interactive shell (the one *shell_name* names) with the hook installed."""
+    from tests.shellharness import SHELLS, shell_env
+
+    opened: list = []
+
+    def open_(cwd: Optional[Path] = None, extra_rc: str = "", **env: str):
+        shell = SHELLS[shell_name](tmp_path / f"rc-{len(opened)}", shell_env(env), cwd or home, extra_rc)
+        opened.append(shell)
+        return shell.start()
+
+    yield open_
+    for shell in opened:
+        shell.close()
+
+

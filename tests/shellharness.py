@@ -40,12 +40,7 @@ class Shell:
     def rc_text(self) -> str:
         raise NotImplementedError
 
-    def print_var(self, name: str) -> str:
-        """A command that prints the value of shell variable *name* on one line."""
-        return f'printf "%s\\n" "${name}"'
-
-    def last_status(self) -> str:
-        return 'printf "%s\\n" "$?"'
+    status_var = "$?"
 
     # -- driving -------------------------------------------------------------------------
     def start(self) -> "Shell":
@@ -75,15 +70,16 @@ class Shell:
         self.child.expect_exact(PROMPT)
         return _clean(output)
 
-    def send_raw(self, command: str) -> str:
-        """Send a line as it is (it may change $? for the next prompt); return the output."""
+    def status_after(self, command: str) -> int:
+        """The exit status the user sees at the prompt after *command* (hooks have run)."""
         assert self.child is not None
         self.child.sendline(command)
+        # Expanded when the next line is parsed, so it is the status the prompt left.
+        self.child.sendline(f"printf '%s%s %s\\n' '@@sta' 'tus@@' \"{self.status_var}\"")
+        self.child.expect(r"@@status@@ (\d+)")
+        status = int(self.child.match.group(1))
         self.child.expect_exact(PROMPT)
-        return _clean(self.child.before)
-
-    def var(self, name: str) -> str:
-        return self.run(self.print_var(name)).splitlines()[-1] if self.run(self.print_var(name)) else ""
+        return status
 
     def getenv(self, name: str) -> Optional[str]:
         """An exported variable as a child process sees it (None when not exported)."""
@@ -164,11 +160,7 @@ class Fish(Shell):
             f"{self.extra_rc}\n{hook}"
         )
 
-    def print_var(self, name: str) -> str:
-        return f'printf "%s\\n" "${name}"'
-
-    def last_status(self) -> str:
-        return 'printf "%s\\n" "$status"'
+    status_var = "$status"
 
     def start(self) -> "Shell":
         self.rc_dir.mkdir(parents=True, exist_ok=True)
@@ -182,5 +174,6 @@ SHELLS = {"bash": Bash, "zsh": Zsh, "fish": Fish}
 def shell_env(extra: Optional[dict[str, str]] = None) -> dict[str, str]:
     """The environment for a test shell: the (monkeypatched) test environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env["VIRTUAL_ENV_DISABLE_PROMPT"] = "1"  # activate scripts would change the test prompt
     env.update(extra or {})
     return env

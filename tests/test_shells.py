@@ -5,45 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
-from tests.conftest import need_python, venvd_script
+from tests.conftest import allow, make_project, need_python, venvd_script
 from tests.shellharness import SHELLS, Shell, shell_env
 
 pytestmark = pytest.mark.shells
-
-
-def allow(path: Path) -> None:
-    subprocess.run([venvd_script(), "allow", str(path)], check=True, capture_output=True)
-
-
-def make_project(path: Path, python: str = "3.12", trusted: bool = True) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    (path / ".python-version").write_text(f"{python}\n")
-    if trusted:
-        allow(path)
-    return path
-
-
-@pytest.fixture(params=sorted(SHELLS))
-def shell_name(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def open_shell(home: Path, tmp_path: Path, shell_name: str) -> Iterator[Callable[..., Shell]]:
-    opened: list[Shell] = []
-
-    def open_(cwd: Path = None, extra_rc: str = "", **env: str) -> Shell:
-        shell = SHELLS[shell_name](tmp_path / f"rc-{len(opened)}", shell_env(env), cwd or home, extra_rc)
-        opened.append(shell)
-        return shell.start()
-
-    yield open_
-    for shell in opened:
-        shell.close()
 
 
 def python_info(shell: Shell) -> tuple[str, str]:
@@ -155,13 +123,11 @@ def test_the_exit_status_the_user_sees_is_their_commands(open_shell, home: Path)
     need_python("3.12")
     project = make_project(home / "proj", "3.12")
     shell = open_shell()
-    status = shell.last_status()
-    shell.send_raw("false")
-    assert shell.send_raw(status).splitlines()[-1] == "1"
-    shell.send_raw(f"cd {project}; false")  # the hook runs export here
-    assert shell.send_raw(status).splitlines()[-1] == "1"
-    shell.send_raw("sh -c 'exit 7'")
-    assert shell.send_raw(status).splitlines()[-1] == "7"
+    assert shell.status_after("false") == 1
+    assert shell.status_after(f"cd {project}; false") == 1  # the hook runs export here
+    assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+    assert shell.status_after("sh -c 'exit 7'") == 7
+    assert shell.status_after("cd ..; sh -c 'exit 3'") == 3  # and here, deactivating
 
 
 @pytest.mark.parametrize(

@@ -96,6 +96,10 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
             create(venv, interpreter.path, interpreter.version, project.name, key)
             say(f"{display_path(venv)} ready in {time.monotonic() - started:.1f}s")
         cfg = read_pyvenv_cfg(venv)
+    from .sync.engine import ensure_synced
+
+    # Never raises for a failed sync: the venv as it was stays the one activated.
+    ensure_synced(project, config, venv, environ, watch)
     prompt = (cfg or {}).get("prompt") or project.name
     return Target(project.root, venv, bin_dir(venv), prompt)
 
