@@ -251,7 +251,8 @@ def test_simple_file(tmp_path):
 
 
 def test_comments_blank_lines_crlf_bom(tmp_path):
-    write(tmp_path / ".python-version", b"\xef\xbb\xbf# pinned for CI\r\n\r\n   \r\n  # another\r\n  3.11.7  \r\n3.10\r\n")
+    content = b"\xef\xbb\xbf# pinned for CI\r\n\r\n   \r\n  # another\r\n  3.11.7  \r\n3.10\r\n"
+    write(tmp_path / ".python-version", content)
     req = read_version_file(str(tmp_path))
     assert req is not None and req.raw == "3.11.7" and req.release == (3, 11, 7)
 
@@ -354,11 +355,51 @@ def test_simple_forms_import_nothing_heavy():
     assert out.strip() == ""
 
 
-def test_range_imports_packaging_lazily():
+def test_ranges_import_packaging_only_when_needed():
     code = (
         "import sys; from venvd.versionfile import parse_request\n"
-        "assert 'packaging' not in sys.modules\n"
-        "parse_request('>=3.11', 'x')\n"
+        "r = parse_request('>=3.9, <3.13', 'x')\n"
+        "assert r.matches('3.12.1') and not r.matches('3.13.0')\n"
+        "assert 'packaging' not in sys.modules, 'plain ranges are evaluated by hand'\n"
+        "r = parse_request('>=3.9.post1', 'x')\n"
         "assert 'packaging.specifiers' in sys.modules\n"
+        "assert r.matches('3.12.1') and not r.matches('3.9.1', 'pypy')\n"
     )
     subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": SRC}, check=True)
+
+
+@pytest.mark.parametrize("text", [">=1!3.0", "===3.12.1", ">=3.12.post1", ">=3.13.0.dev1", "==3.12.1+local"])
+def test_fancy_ranges_go_to_packaging(text):
+    pytest.importorskip("packaging")
+    req = parse_request(text, "x")
+    assert req.kind == "range"
+    assert isinstance(req.matches("3.12.1"), bool)
+
+
+def test_hand_evaluated_ranges_agree_with_packaging():
+    specifiers = pytest.importorskip("packaging.specifiers")
+    versions = ["2.7.18", "3.0.0", "3.9.0", "3.10.0a1", "3.10.0", "3.11.0b2", "3.11.0rc1", "3.11.0", "3.11.2",
+                "3.12.0rc1", "3.12.0", "3.12.1", "3.13.0a1", "3.13.0", "4.0.0"]
+    bases = ["3", "3.9", "3.11", "3.11.0", "3.11.2", "3.12", "3.12.0rc1", "3.13", "3.13.0a1", "3.11rc1", "4", "2.7"]
+    clauses = []
+    for op in ("==", "!=", ">=", "<=", "<", ">", "~="):
+        for base in bases:
+            clauses.append(op + base)
+            if op in ("==", "!="):
+                clauses.append(op + base + ".*")
+    texts = clauses + [a + "," + b for a, b in zip(clauses, reversed(clauses))]
+    checked = 0
+    for text in texts:
+        try:
+            reference = specifiers.SpecifierSet(text)
+        except specifiers.InvalidSpecifier:
+            with pytest.raises(VenvdError):
+                parse_request(text, "x")
+            continue
+        req = parse_request(text, "x")
+        assert req._clauses is not None, text  # evaluated by hand
+        assert req.allows_prereleases == bool(reference.prereleases), text
+        for version in versions:
+            assert req.matches(version) == reference.contains(version, prereleases=True), (text, version)
+            checked += 1
+    assert checked > 1000

@@ -75,14 +75,17 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
             raise VenvdError(f"{display_path(venv)} is not a working venv and venvd did not make it; "
                              "remove it and venvd will create one")
         version = cfg_version(cfg)
-        if request is not None and version and not request.matches(version):
+        # uv and virtualenv record the implementation; the stdlib's venv only makes CPython ones.
+        implementation = cfg.get("implementation", "cpython").lower()
+        freethreaded = version is not None and version.endswith("t")
+        if request is not None and version and not request.matches(version.rstrip("t"), implementation, freethreaded):
             say(f"{display_path(venv)} has Python {version} but {request.source} asks for {request.raw!r}; "
                 "venvd did not make it, so it is left as it is (remove it to let venvd rebuild it)")
     else:
         from .interpreters import find_interpreter
         from .venv import create, write_marker
 
-        interpreter = find_interpreter(request, environ)
+        interpreter = find_interpreter(request, environ, cache_dir=cache_dir())
         if marker is not None and marker.get("state") == "ok" and marker.get("interpreter") == interpreter.path \
                 and is_usable(venv):
             # Same interpreter under another request (e.g. "3.12" became "3.12.1"): keep the venv.

@@ -17,9 +17,10 @@ from .versionfile import VersionRequest, is_safe_name, parse_request, split_vers
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterator, Mapping
+    from collections.abc import Iterator, Mapping
 
 _WINDOWS = os.name == "nt"
+_NO_WINDOW = 0x08000000 if _WINDOWS else 0  # CREATE_NO_WINDOW: no console flashes on Windows
 CACHE_FILE = "interpreters.marshal"
 _CACHE_FORMAT = "venvd-interpreters-1"
 _CACHE_MAX_ENTRIES = 512  # entries from other environments are kept up to this many
@@ -186,6 +187,8 @@ def _path_dirs(env: Mapping[str, str]) -> list[str]:
         seen.add(d)
         if _is_shim_dir(d, shim_dirs) or _is_venv_dir(d):
             continue
+        if _WINDOWS and os.path.basename(os.path.normpath(d)).lower() == "windowsapps":
+            continue  # Store "app execution alias" stubs: running one may open the Store
         out.append(d)
     return out
 
@@ -300,7 +303,7 @@ def _py_launcher_paths(env: Mapping[str, str]) -> list[str]:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             timeout=PROBE_TIMEOUT,
-            creationflags=0x08000000,  # CREATE_NO_WINDOW
+            creationflags=_NO_WINDOW,
         )
     except (OSError, subprocess.SubprocessError):
         return []
@@ -324,7 +327,6 @@ def _probe_many(paths: list[str]) -> dict[str, tuple[str, str, bool] | None]:
     import time
 
     results: dict[str, tuple[str, str, bool] | None] = {}
-    kwargs = {"creationflags": 0x08000000} if _WINDOWS else {}
     for start in range(0, len(paths), _PROBE_BATCH):
         procs = []
         for path in paths[start : start + _PROBE_BATCH]:
@@ -336,7 +338,7 @@ def _probe_many(paths: list[str]) -> dict[str, tuple[str, str, bool] | None]:
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.DEVNULL,
-                    **kwargs,  # type: ignore[arg-type]
+                    creationflags=_NO_WINDOW,
                 )
             except (OSError, ValueError):
                 continue
@@ -392,9 +394,13 @@ def _bin_sig(path: str) -> tuple[int, int, int, int] | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
+def _empty_cache() -> dict:
+    return {"dirs": {}, "trees": {}, "bins": {}, "py": None}
+
+
 def _load_cache(path: str) -> dict:
     """The cache, or an empty one if missing, unreadable or not ours (then it gets rewritten)."""
-    empty: dict = {"dirs": {}, "trees": {}, "bins": {}, "py": None}
+    empty = _empty_cache()
     try:
         with open(path, "rb") as f:
             data = marshal.loads(f.read())
@@ -467,7 +473,7 @@ def _discover(env: Mapping[str, str], cache_dir: str | None, reuse_dirs: bool, r
     if cache_dir is None:
         cache_dir = default_cache_dir(env)
     cache_path = os.path.join(cache_dir, CACHE_FILE) if cache_dir else None
-    old = _load_cache(cache_path) if cache_path and (reuse_dirs or reuse_probes) else _load_cache("")
+    old = _load_cache(cache_path) if cache_path and (reuse_dirs or reuse_probes) else _empty_cache()
     old_dirs = old["dirs"] if reuse_dirs else {}
     old_trees = old["trees"] if reuse_dirs else {}
     old_bins = old["bins"] if reuse_probes else {}
@@ -527,14 +533,14 @@ def _discover(env: Mapping[str, str], cache_dir: str | None, reuse_dirs: bool, r
     bins: dict = {}
     to_probe = []
     for path in unique:
-        sig = _bin_sig(path)
-        if sig is None:
+        bsig = _bin_sig(path)
+        if bsig is None:
             continue
         cached = old_bins.get(path)
-        if cached is not None and tuple(cached[0]) == sig:
-            bins[path] = (sig, cached[1])
+        if cached is not None and tuple(cached[0]) == bsig:
+            bins[path] = (bsig, cached[1])
         else:
-            bins[path] = (sig, None)
+            bins[path] = (bsig, None)
             to_probe.append(path)
     if to_probe:
         changed = True

@@ -2,7 +2,11 @@
 
 Imported on every ``cd`` into a project, so only ``os`` is imported at module level (no
 ``dataclasses``: it pulls in ``re`` and ``inspect``, ~20 ms cold). Simple forms are parsed by
-hand; ``packaging`` is imported only for a PEP 440 range.
+hand. PEP 440 ranges made of plain clauses (``>=3.9``, ``>=3.11,<3.13``, ``==3.12.*``,
+``~=3.11``) are evaluated by hand too, because importing ``packaging.specifiers`` costs
+~40 ms (packaging 26 pulls in ``packaging.tags``, ``subprocess``, ``logging``) and
+``requires-python`` is read on every ``cd``; anything fancier (epochs, post/dev releases,
+``===``) is handed to ``packaging``, imported only then.
 """
 
 from __future__ import annotations
@@ -76,10 +80,7 @@ def version_sort_key(version: str) -> tuple[tuple[int, ...], int, int]:
     if parsed is None:
         return ((), -1, 0)
     release, pre = parsed
-    if not pre:
-        return release, 3, 0
-    tag = pre.rstrip(_DIGITS)
-    return release, _PRE_RANK[tag], int(pre[len(tag) :])
+    return (release,) + _pre_key(pre)  # type: ignore[return-value]
 
 
 class VersionRequest:
@@ -105,6 +106,7 @@ class VersionRequest:
         "specifier",
         "name",
         "_spec",
+        "_clauses",
     )
 
     raw: str
@@ -116,6 +118,8 @@ class VersionRequest:
     freethreaded: bool
     specifier: str
     name: str
+    _spec: SpecifierSet | None  # packaging's parse of a fancy range, built on first use
+    _clauses: tuple[tuple[str, tuple[int, ...], str, bool], ...] | None  # a plain range, by hand
 
     def __init__(
         self,
@@ -140,6 +144,7 @@ class VersionRequest:
             ("specifier", specifier),
             ("name", name),
             ("_spec", None),
+            ("_clauses", None),
         ):
             object.__setattr__(self, attr, value)
 
@@ -184,6 +189,9 @@ class VersionRequest:
         if self.kind == "version":
             return bool(self.pre)
         if self.kind == "range":
+            if self._clauses is not None:
+                # As packaging: a clause other than != naming a pre-release opts in.
+                return any(pre and op != "!=" for op, _, pre, _ in self._clauses)
             return bool(self._specifier_set().prereleases)
         return False
 
@@ -221,6 +229,9 @@ class VersionRequest:
         if implementation != self.implementation or bool(freethreaded) != self.freethreaded:
             return False
         if self.kind == "range":
+            if self._clauses is not None:
+                parsed = split_version(version)
+                return parsed is not None and all(_clause_matches(c, *parsed) for c in self._clauses)
             from packaging.version import InvalidVersion
 
             try:
@@ -312,7 +323,93 @@ def parse_request(text: str, source: str) -> VersionRequest:
     return _parse_name(raw, rest, source)
 
 
+_OPERATORS = ("===", "~=", "==", "!=", "<=", ">=", "<", ">")
+
+
+def _simple_clauses(text: str) -> tuple[tuple[str, tuple[int, ...], str, bool], ...] | None:
+    """``'>=3.11, <3.13'`` -> its clauses, or None if packaging must judge it."""
+    clauses = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:  # packaging ignores empty pieces too (">=3.9,")
+            continue
+        for op in _OPERATORS:
+            if part.startswith(op):
+                break
+        else:
+            return None
+        if op == "===":
+            return None
+        version = part[len(op) :].strip()
+        wildcard = version.endswith(".*")
+        if wildcard:
+            if op not in ("==", "!="):
+                return None
+            version = version[:-2]
+        parsed = split_version(version)
+        if parsed is None:
+            return None
+        release, pre = parsed
+        if (wildcard and pre) or (op == "~=" and len(release) < 2):
+            return None
+        clauses.append((op, release, pre, wildcard))
+    return tuple(clauses) or None
+
+
+def _pre_key(pre: str) -> tuple[int, int]:
+    if not pre:
+        return (3, 0)
+    tag = pre.rstrip(_DIGITS)
+    return (_PRE_RANK[tag], int(pre[len(tag) :]))
+
+
+def _compare(release: tuple[int, ...], pre: str, other: tuple[int, ...], other_pre: str) -> int:
+    n = max(len(release), len(other))
+    a = release + (0,) * (n - len(release))  # PEP 440: 3.12 == 3.12.0
+    b = other + (0,) * (n - len(other))
+    if a != b:
+        return -1 if a < b else 1
+    ka, kb = _pre_key(pre), _pre_key(other_pre)
+    return (ka > kb) - (ka < kb)
+
+
+def _prefix_matches(release: tuple[int, ...], prefix: tuple[int, ...]) -> bool:
+    padded = release + (0,) * (len(prefix) - len(release))
+    return padded[: len(prefix)] == prefix
+
+
+def _clause_matches(clause: tuple[str, tuple[int, ...], str, bool], release: tuple[int, ...], pre: str) -> bool:
+    """PEP 440 for a plain version (no epoch/post/dev/local), pre-releases allowed."""
+    op, spec_release, spec_pre, wildcard = clause
+    if wildcard:
+        return _prefix_matches(release, spec_release) == (op == "==")
+    cmp = _compare(release, pre, spec_release, spec_pre)
+    if op == "==":
+        return cmp == 0
+    if op == "!=":
+        return cmp != 0
+    if op == ">=":
+        return cmp >= 0
+    if op == "<=":
+        return cmp <= 0
+    if op == ">":
+        return cmp > 0
+    if op == "<":
+        # "<3.13" must not admit 3.13.0rc1, a pre-release of the excluded version itself.
+        return cmp < 0 and not (pre and not spec_pre and _compare(release, "", spec_release, "") == 0)
+    # "~=3.11.2" is ">=3.11.2, ==3.11.*"
+    return cmp >= 0 and _prefix_matches(release, spec_release[:-1])
+
+
 def _parse_range(raw: str, source: str) -> VersionRequest:
+    clauses = _simple_clauses(raw)
+    if clauses is not None:
+        normalized = ",".join(
+            op + ".".join(str(p) for p in rel) + pre + (".*" if wild else "") for op, rel, pre, wild in clauses
+        )
+        request = VersionRequest(raw, source, "range", specifier=normalized)
+        object.__setattr__(request, "_clauses", clauses)
+        return request
     try:
         from packaging.specifiers import InvalidSpecifier, SpecifierSet
     except ImportError:  # pragma: no cover - packaging is a dependency
@@ -340,10 +437,7 @@ def is_safe_name(name: str) -> bool:
 
 def _parse_name(raw: str, rest: str, source: str) -> VersionRequest:
     if "/" in raw or "\\" in raw or ".." in raw or raw.startswith("."):
-        raise VenvdError(
-            f"Python version {raw!r} in {source} is not a version, and a pyenv version name "
-            "may not contain '/', '\\' or '..' or start with '.'"
-        )
+        raise _garbage(raw, source, "a pyenv version name may not contain '/', '\\' or '..' or start with '.'")
     if not is_safe_name(raw):
         raise _garbage(raw, source)
     # Something that starts like a version must be one, or "<version>-<suffix>" as in
