@@ -12,9 +12,10 @@ _REGISTRY = {
     "bash": ("posix", "Bash"),
     "zsh": ("posix", "Zsh"),
     "fish": ("fish", "Fish"),
+    "pwsh": ("pwsh", "Pwsh"),
     "json": ("json", "Json"),
 }
-_ALIASES: dict[str, str] = {}
+_ALIASES: dict[str, str] = {"powershell": "pwsh"}  # pwsh.exe, powershell.exe: ".exe" is stripped
 
 
 def names() -> list[str]:

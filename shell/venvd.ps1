@@ -1,0 +1,177 @@
+# venvd hook for PowerShell (pwsh 7 and Windows PowerShell 5.1). Install with this
+# line in your $PROFILE:
+#     Invoke-Expression (& venvd hook pwsh | Out-String)
+#
+# It runs before each prompt (the prompt function is wrapped; the prompt that was
+# there still prints what it printed) and, where PowerShell has it (7.2+), from
+# LocationChangedAction, so a `cd` inside a script line is seen at once. `cd` is
+# never overridden. A prompt where the location and $env:VIRTUAL_ENV are unchanged
+# and no watched file is newer than the stamp returns using .NET calls only: no
+# process is started. Otherwise `venvd export pwsh` prints `$env:` assignments,
+# which are collected in full and then applied with Ctrl-C held off, so an
+# environment is never half applied. $LASTEXITCODE and $? stay the user's.
+#
+# Kept to ASCII and to Windows PowerShell 5.1 syntax (no ??, no ?:, no && or ||).
+# Everything is defined global: because this text is run by Invoke-Expression in
+# whatever scope the profile line happens to be in.
+
+$global:_venvd_command = @(@VENVD_COMMAND@)
+$global:_VENVD_DIRS = @VENVD_DIRS@
+
+# `venvd on` / `venvd off` change this shell, so they run through the hook;
+# everything else is the venvd command itself.
+function global:venvd {
+    if ($args.Count -gt 0 -and ([string]$args[0] -ceq 'on' -or [string]$args[0] -ceq 'off')) {
+        _venvd_export ([string]$args[0])
+        return
+    }
+    $venvd_launcher = $global:_venvd_args
+    & $global:_venvd_exe @venvd_launcher @args
+}
+
+function global:_venvd_export {
+    param([string]$Mode)
+    $venvd_argv = @($global:_venvd_args) + @('export', 'pwsh')
+    if ($Mode) { $venvd_argv += "--$Mode" }
+    # The session's state reaches the export through the environment, for this call
+    # only. PWD too: pwsh never exports its location (the process gets it as its
+    # working directory; PWD keeps the path as the user spelled it).
+    $venvd_pass = [ordered]@{
+        PWD = $ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
+        _VENVD_DIRS = [string]$global:_VENVD_DIRS
+        _VENVD_OFF = [string]$global:_VENVD_OFF
+        _VENVD_TOLD = [string]$global:_VENVD_TOLD
+    }
+    $venvd_saved = @{}
+    foreach ($venvd_name in $venvd_pass.Keys) {
+        $venvd_saved[$venvd_name] = [Environment]::GetEnvironmentVariable($venvd_name)
+        [Environment]::SetEnvironmentVariable($venvd_name, $venvd_pass[$venvd_name])
+    }
+    $venvd_status = Get-Variable -Name LASTEXITCODE -Scope Global -ErrorAction Ignore
+    $venvd_code = ''
+    try {
+        # The whole output is collected before anything is applied.
+        $venvd_out = & $global:_venvd_exe @venvd_argv
+        if ($LASTEXITCODE -eq 0) { $venvd_code = @($venvd_out) -join "`n" }
+    } catch {
+        $Host.UI.WriteErrorLine("venvd: cannot run $($global:_venvd_exe): $($_.Exception.Message)")
+    } finally {
+        foreach ($venvd_name in $venvd_saved.Keys) {
+            [Environment]::SetEnvironmentVariable($venvd_name, $venvd_saved[$venvd_name])
+        }
+        if ($null -ne $venvd_status) {
+            $global:LASTEXITCODE = $venvd_status.Value
+        } else {
+            Remove-Variable -Name LASTEXITCODE -Scope Global -ErrorAction Ignore
+        }
+    }
+    if (-not $venvd_code) { return }
+    # Ctrl-C is taken as input while the assignments run. Without a console (ISE,
+    # a redirected host) there is nothing to hold off and the code just runs.
+    $venvd_ctrl_c = $null
+    try {
+        $venvd_ctrl_c = [Console]::TreatControlCAsInput
+        [Console]::TreatControlCAsInput = $true
+    } catch { }
+    try {
+        Invoke-Expression $venvd_code
+    } catch {
+        $Host.UI.WriteErrorLine("venvd: $($_.Exception.Message)")
+    } finally {
+        if ($null -ne $venvd_ctrl_c) {
+            try { [Console]::TreatControlCAsInput = $venvd_ctrl_c } catch { }
+        }
+    }
+}
+
+# Called by the `deactivate` venvd defines while one of its venvs is active.
+# Activate.ps1 calls `deactivate -NonDestructive` before taking over (an activate
+# script for POSIX shells says `deactivate nondestructive`): then venvd only steps
+# back; a plain `deactivate` turns the project off like `venvd off`.
+function global:_venvd_deactivate {
+    $venvd_mode = 'off'
+    foreach ($venvd_arg in $args) {
+        if ([string]$venvd_arg -eq '-NonDestructive' -or [string]$venvd_arg -eq 'nondestructive') {
+            $venvd_mode = 'undo'
+        }
+    }
+    _venvd_export $venvd_mode
+}
+
+function global:_venvd_hook {
+    $venvd_here = $ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
+    $venvd_active = [string][Environment]::GetEnvironmentVariable('VIRTUAL_ENV')
+    $venvd_stamp = [string]$global:_VENVD_STAMP
+    $venvd_same = $venvd_here -ceq [string]$global:_VENVD_PWD -and $venvd_active -ceq [string]$global:_VENVD_VE
+    if ($venvd_same -and $venvd_stamp -and [System.IO.File]::Exists($venvd_stamp)) {
+        try {
+            $venvd_since = [System.IO.File]::GetLastWriteTimeUtc($venvd_stamp)
+            foreach ($venvd_file in $global:_VENVD_WATCH) {
+                # A missing path reads as 1601-01-01: never newer, until it appears.
+                if ([System.IO.Directory]::Exists($venvd_file)) {
+                    $venvd_time = [System.IO.Directory]::GetLastWriteTimeUtc($venvd_file)
+                } else {
+                    $venvd_time = [System.IO.File]::GetLastWriteTimeUtc($venvd_file)
+                }
+                if ($venvd_time -gt $venvd_since) {
+                    _venvd_export
+                    return
+                }
+            }
+            return
+        } catch { }
+    }
+    _venvd_export
+}
+
+# Installed once: running this hook again (a reloaded profile) replaces venvd's
+# own handler and keeps the user's prompt, never wrapping venvd's wrapper.
+& {
+    # Defined up front so a profile under Set-StrictMode can read them; a reloaded
+    # profile keeps their values (a project turned off stays off).
+    foreach ($venvd_name in '_VENVD_PWD', '_VENVD_VE', '_VENVD_STAMP', '_VENVD_OFF', '_VENVD_TOLD') {
+        if ($null -eq (Get-Variable -Name $venvd_name -Scope Global -ErrorAction Ignore)) {
+            Set-Variable -Name $venvd_name -Scope Global -Value ''
+        }
+    }
+    if ($null -eq (Get-Variable -Name _VENVD_WATCH -Scope Global -ErrorAction Ignore)) {
+        $global:_VENVD_WATCH = @()
+    }
+    $global:_venvd_exe = $global:_venvd_command[0]
+    $global:_venvd_args = @($global:_venvd_command | Select-Object -Skip 1)
+
+    $venvd_prompt = Get-Item -Path Function:\prompt -ErrorAction Ignore
+    if ($null -eq $venvd_prompt -or -not $venvd_prompt.ScriptBlock.ToString().Contains('_venvd_hook')) {
+        if ($null -eq $venvd_prompt) {
+            $global:_venvd_user_prompt = $null
+        } else {
+            $global:_venvd_user_prompt = $venvd_prompt.ScriptBlock
+        }
+        function global:prompt {
+            $venvd_ok = $?
+            _venvd_hook
+            # $? is read-only: a command that fails quietly (or succeeds) sets it back
+            # to what the user's last command left, for the wrapped prompt and after it.
+            if ($null -eq $global:_venvd_user_prompt) {
+                "PS $($ExecutionContext.SessionState.Path.CurrentLocation)$('>' * ($NestedPromptLevel + 1)) "
+            } else {
+                if (-not $venvd_ok) { Write-Error -Message 'venvd' -ErrorAction Ignore }
+                & $global:_venvd_user_prompt
+            }
+            if ($venvd_ok) { $venvd_ok = $true } else { Write-Error -Message 'venvd' -ErrorAction Ignore }
+        }
+    }
+
+    # LocationChangedAction is a delegate other tools use too: venvd's handler is
+    # combined with whatever is there, and a previous venvd handler is taken out first.
+    $venvd_invoke = $ExecutionContext.SessionState.InvokeCommand
+    if ($null -ne $venvd_invoke.PSObject.Properties['LocationChangedAction']) {
+        $venvd_action = $venvd_invoke.LocationChangedAction
+        $venvd_old = Get-Variable -Name _venvd_location_handler -Scope Global -ErrorAction Ignore
+        if ($null -ne $venvd_old -and $null -ne $venvd_old.Value -and $null -ne $venvd_action) {
+            $venvd_action = [Delegate]::Remove($venvd_action, $venvd_old.Value)
+        }
+        $global:_venvd_location_handler = [EventHandler[System.Management.Automation.LocationChangedEventArgs]] { _venvd_hook }
+        $venvd_invoke.LocationChangedAction = [Delegate]::Combine($venvd_action, $global:_venvd_location_handler)
+    }
+}
