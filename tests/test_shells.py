@@ -171,3 +171,44 @@ def test_hook_joins_an_array_prompt_command(home: Path, tmp_path: Path):
         log = (home / "pc.log").read_text()
         assert "one" in log and "two" in log
         assert shell.run('echo "${#PROMPT_COMMAND[@]}"').splitlines()[-1] == "3"
+
+
+def test_bad_input_is_one_line_and_the_prompt_keeps_working(open_shell, home: Path):
+    need_python("3.12")
+    project = make_project(home / "proj", "not-a-version!")
+    shell = open_shell()
+    out = shell.run(f"cd {project}")
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("venvd: ") and "not-a-version!" in lines[0], out
+    assert shell.run("echo still-here") == "still-here", "nothing repeats at the next prompt"
+    (project / ".python-version").write_text("3.12\n")
+    shell.run("true")
+    assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv"), "fixing the file is noticed"
+
+
+def test_other_prompt_hooks_keep_running(shell_name: str, home: Path, tmp_path: Path):
+    need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    rc = {
+        "bash": "PROMPT_COMMAND='echo mine >> ~/hook.log'",
+        "zsh": "mine() { echo mine >> ~/hook.log }; autoload -Uz add-zsh-hook; add-zsh-hook precmd mine",
+        "fish": "function mine --on-event fish_prompt; echo mine >> ~/hook.log; end",
+    }[shell_name]
+    with SHELLS[shell_name](tmp_path / "rc", shell_env(), home, rc) as shell:
+        shell.run(f"cd {project}")
+        assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+        assert (home / "hook.log").read_text().count("mine") >= 2
+        shell.run(f"cd {home}")
+        assert shell.getenv("VIRTUAL_ENV") is None
+
+
+def test_entering_a_subdirectory_keeps_the_env_and_leaving_a_deleted_project_cleans_up(open_shell, home: Path):
+    need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    (project / "src" / "pkg").mkdir(parents=True)
+    shell = open_shell(cwd=project)
+    shell.run("cd src/pkg")
+    assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+    shell.run(f"cd {home} && rm -rf {project}")
+    assert shell.getenv("VIRTUAL_ENV") is None
+    assert str(project) not in shell.getenv("PATH")
