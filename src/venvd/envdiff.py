@@ -100,12 +100,22 @@ def remove_path_entry(path: str, entry: str, sep: str = os.pathsep) -> str:
 
 
 def env_change(
-    environ: Mapping[str, str], record: Optional[Record], target: Optional[Target], sep: str = os.pathsep
+    environ: Mapping[str, str],
+    record: Optional[Record],
+    target: Optional[Target],
+    sep: str = os.pathsep,
+    ignore_case: Optional[bool] = None,
 ) -> dict[str, Optional[str]]:
     """The variables to set (str) or unset (None) to go from *record* to *target*.
 
     Only real changes are returned: a variable that already has its new value is left out.
+    *ignore_case* (default: on Windows) reads *environ* with case-insensitive names, as
+    Windows does: its PATH is usually spelled ``Path``.
     """
+    if ignore_case is None:
+        ignore_case = os.name == "nt"
+    if ignore_case:
+        environ = {k.upper(): v for k, v in environ.items()}
     new: dict[str, Optional[str]] = {}
     path = environ.get("PATH", "")
     if record is not None:
