@@ -1,0 +1,46 @@
+"""Pieces the backends share: the seed packages a venv keeps, pruning after install."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Optional
+
+from . import SEED_PACKAGES, Run, Target
+
+if TYPE_CHECKING:
+    from ..sync.inputs import Plan
+
+
+def installed_seeds(target: Target) -> dict[str, str]:
+    """The seed packages in the venv and their versions (an exact sync keeps them)."""
+    from ..sync.envstate import installed
+
+    dists = installed(target.venv)
+    return {name: dists[name].version for name in SEED_PACKAGES if name in dists}
+
+
+def write_seed_file(directory: str, seeds: dict[str, str]) -> Optional[str]:
+    if not seeds:
+        return None
+    path = os.path.join(directory, "venvd-seed.txt")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("".join(f"{name}=={version}\n" for name, version in sorted(seeds.items())))
+    return path
+
+
+def prune(plan: "Plan", target: Target, run: Run, uninstall: list[str]) -> None:
+    """After an additive install: remove what none of the plan's requirements reaches.
+
+    *uninstall* is the command prefix that takes names (``pip uninstall -y`` or
+    ``uv pip uninstall``). Nothing is removed when a requirement has no name.
+    """
+    from ..sync.envstate import extraneous
+    from ..ui import say
+
+    if plan.roots is None:
+        say("a requirement without a name (a URL or path): nothing removed in this exact sync")
+        return
+    keep = list(SEED_PACKAGES) + ([plan.project_name] if plan.project_name else [])
+    names = extraneous(target.venv, plan.roots, target.version, keep)
+    if names:
+        run([*uninstall, *names], cwd=plan.root, what=f"removing {', '.join(names)}")

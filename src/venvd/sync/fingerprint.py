@@ -1,0 +1,174 @@
+"""The fingerprint of a sync's inputs, and the quick check that nothing changed.
+
+The fingerprint hashes everything that decides the result: each input file's bytes
+(every ``-r``/``-c`` include too), the interpreter (pyvenv.cfg ``home`` and version),
+the requested installer and mode, the selected extras/groups, a digest of the values of
+the ``${VARS}`` the files reference, and ``RECIPE`` (bumped when venvd changes how it
+syncs).
+
+The quick check runs on every ``venvd export`` of a trusted project, so it must cost
+well under a millisecond and import nothing: a memo in ``<venv>/.venvd/inputs`` (marshal,
+a builtin) maps the inputs' stat signatures (mtime_ns, size, inode) and the names
+present in the project root to the fingerprint computed from them. When every
+signature matches, the memo's fingerprint is the current one without reading or
+hashing a byte. Any mismatch falls back to ``compute`` (which reads and hashes).
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+from typing import TYPE_CHECKING, Mapping, Optional
+
+from ..venv import STATE_DIR, read_pyvenv_cfg
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..watch import Watch
+    from .inputs import Plan
+
+RECIPE = "1"  # bump when the commands a sync runs change meaning
+MEMO = "inputs"
+MEMO_FORMAT = 1
+INSTALLER_VAR = "VENVD_INSTALLER"  # as installers.INSTALLER_VAR (not imported: prompt path)
+_CANDIDATES = frozenset({"uv.lock", "pylock.toml", "poetry.lock", "Pipfile.lock", "requirements.txt",
+                         "pyproject.toml"})
+
+Signature = Optional[tuple]
+
+
+def signature(path: str) -> Signature:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def presence(root: str) -> tuple[str, ...]:
+    """The input names present in the project root: a new ``uv.lock`` changes the plan."""
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return ()
+    return tuple(sorted(n for n in names if n in _CANDIDATES or (n.startswith("pylock.") and n.endswith(".toml"))))
+
+
+def requested_installer(config: "Config", environ: Mapping[str, str]) -> str:
+    value = config.get("installer") or environ.get(INSTALLER_VAR, "").strip().lower()
+    return value if value in ("auto", "uv", "pip") else "auto"
+
+
+def context_key(config: "Config", venv: str, environ: Mapping[str, str]) -> str:
+    """Everything besides the input files that decides a sync, as one string."""
+    cfg = read_pyvenv_cfg(venv) or {}
+    parts = (
+        RECIPE,
+        requested_installer(config, environ),
+        config.get("mode") or "auto",
+        ",".join(config.get("requirements") or ()),
+        ",".join(config.get("groups") or ()),
+        ",".join(config.get("extras") or ()),
+        cfg.get("home", ""),
+        cfg.get("version") or cfg.get("version_info") or "",
+        cfg.get("implementation", ""),
+    )
+    return "\x1f".join(parts)
+
+
+def _new_hash():  # noqa: ANN202 - a hashlib-like object
+    try:
+        from _blake2 import blake2b  # builtin: no OpenSSL to load (hashlib costs ~3 ms)
+
+        return blake2b(digest_size=20)
+    except ImportError:  # pragma: no cover - a Python built without blake2
+        import hashlib
+
+        return hashlib.sha256()
+
+
+def vars_digest(names: "tuple[str, ...] | list[str]", environ: Mapping[str, str]) -> str:
+    """A digest of the values of *names* (values may be secrets: never stored as they are)."""
+    if not names:
+        return ""
+    h = _new_hash()
+    for name in names:
+        value = environ.get(name)
+        h.update(f"{name}\x00{'' if value is None else '=' + value}\x1f".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def memo_path(venv: str) -> str:
+    return os.path.join(venv, STATE_DIR, MEMO)
+
+
+def quick(venv: str, root: str, context: str, environ: Mapping[str, str], watch: "Watch") -> Optional[str]:
+    """The current fingerprint when the memo proves the inputs unchanged, else None.
+
+    ``""`` means "the project names nothing to install". Every remembered input is
+    added to the watch list before it is compared.
+    """
+    try:
+        with open(memo_path(venv), "rb") as f:
+            memo = marshal.load(f)
+        fmt, version, ctx, names, sigs, variables, digest, fingerprint = memo
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if fmt != MEMO_FORMAT or version != sys.version_info[:2] or ctx != context:
+        return None
+    for path, sig in sigs:
+        watch.add_input(path)
+        watch.add(os.path.dirname(path))
+    for path, sig in sigs:
+        if signature(path) != sig:
+            return None
+    if presence(root) != names:
+        return None
+    if variables and vars_digest(variables, environ) != digest:
+        return None
+    return fingerprint
+
+
+def compute(plan: "Optional[Plan]", root: str, context: str, environ: Mapping[str, str],
+            names: tuple[str, ...]) -> tuple[str, tuple]:
+    """The fingerprint of *plan* and the memo that lets ``quick`` find it again.
+
+    *names* is ``presence(root)`` taken before the plan was made. Each file's signature
+    is taken before its bytes are read, so a change while we read shows up next time.
+    """
+    if plan is None:
+        return "", (MEMO_FORMAT, sys.version_info[:2], context, names, (), (), "", "")
+    h = _new_hash()
+    h.update(context.encode("utf-8", "surrogateescape"))
+    for field in plan.fingerprint_fields():
+        h.update(b"\x1e" + field.encode("utf-8", "surrogateescape"))
+    sigs = []
+    for path in plan.files:
+        sig = signature(path)
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            data = b"\x00missing"
+        sigs.append((path, sig))
+        h.update(b"\x1d" + os.path.relpath(path, root).encode("utf-8", "surrogateescape") + b"\x00" + str(len(data)).encode() + b"\x00")
+        h.update(data)
+    variables = tuple(plan.variables)
+    digest = vars_digest(variables, environ)
+    h.update(b"\x1c" + digest.encode())
+    fingerprint = h.hexdigest()
+    return fingerprint, (MEMO_FORMAT, sys.version_info[:2], context, names, tuple(sigs), variables, digest,
+                         fingerprint)
+
+
+def save_memo(venv: str, memo: tuple) -> None:
+    path = memo_path(venv)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            marshal.dump(memo, f)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a memo we cannot write only costs time
