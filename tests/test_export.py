@@ -99,11 +99,12 @@ def test_a_venv_venvd_did_not_make_is_never_rebuilt(home: Path):
     need_python("3.12")
     project = make_project(home / "proj", "3.12")
     subprocess.run([py311, "-m", "venv", "--without-pip", str(project / ".venv")], check=True)
-    before = sorted(p.name for p in (project / ".venv").iterdir())
+    cfg = (project / ".venv" / "pyvenv.cfg").read_bytes()
     data, err = export_json(project)
     assert "3.11" in err and "left as it is" in err
     assert data["set"]["VIRTUAL_ENV"] == str(project / ".venv"), "the user's venv is still used"
-    assert sorted(p.name for p in (project / ".venv").iterdir()) == before
+    assert (project / ".venv" / "pyvenv.cfg").read_bytes() == cfg, "not rebuilt"
+    assert os.path.realpath(project / ".venv" / "bin" / "python") == os.path.realpath(py311)
 
 
 def test_a_broken_venv_venvd_did_not_make_is_reported_not_touched(home: Path):

@@ -123,6 +123,16 @@ def _watch_project(watch: Watch, pwd: str, project: Project) -> None:
     watch.add(trust.store_file(trust.DENIED))
 
 
+def _register(root: str) -> None:
+    """Tell the daemon (if one runs, now or later) about a project venvd activated."""
+    from .daemon.registry import register
+
+    try:
+        register(root)
+    except OSError as exc:
+        say(f"cannot record {display_path(root)} for the daemon: {exc.strerror}")
+
+
 def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
     """The change for this shell. *mode*: None (a prompt), "on", "off" or "undo"."""
     record = Record.decode(environ.get(DIFF_VAR, ""))
@@ -180,6 +190,7 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
     if isinstance(target, Target):
         if record is None or record.venv != target.venv or active != target.venv:
             env = env_change(environ, record, target)
+            _register(target.project)
         deactivate = True
     elif target is None and record is not None:
         env = env_change(environ, record, None)

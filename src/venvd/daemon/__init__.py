@@ -1,0 +1,1 @@
+"""The optional daemon: watches trusted projects' inputs and syncs them in the background."""

@@ -1,0 +1,138 @@
+"""One daemon per user: a lock it holds while alive, a pid file, a status file, a log.
+
+The lock (flock, released by the kernel when the process dies) is the truth about
+whether a daemon runs; a pid file left by a crashed daemon is therefore recognised as
+stale and replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from typing import Any, Optional
+
+from ..errors import VenvdError
+from ..paths import runtime_dir, state_dir
+
+LOCK = "daemon.lock"
+PIDFILE = "daemon.pid"
+STATUS = "daemon-status.json"
+LOG = "daemon.log"
+
+
+def _path(name: str) -> str:
+    directory = runtime_dir()
+    os.makedirs(directory, exist_ok=True)
+    return os.path.join(directory, name)
+
+
+def log_path() -> str:
+    directory = state_dir()
+    os.makedirs(directory, exist_ok=True)
+    return os.path.join(directory, LOG)
+
+
+def _lock() -> Any:
+    from ..locking import FileLock
+
+    return FileLock(_path(LOCK), timeout=0)
+
+
+def running_pid() -> Optional[int]:
+    """The pid of the running daemon, or None (a stale pid file is removed)."""
+    import filelock
+
+    lock = _lock()
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        try:
+            with open(_path(PIDFILE), encoding="ascii") as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return -1  # alive but still writing its pid file
+    lock.release()
+    for name in (PIDFILE, STATUS):
+        try:
+            os.unlink(_path(name))  # left behind by a daemon that died
+        except FileNotFoundError:
+            pass
+    return None
+
+
+def hold_lock() -> Any:
+    """Take the daemon lock for this process's lifetime; VenvdError when another daemon runs."""
+    import filelock
+
+    lock = _lock()
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise VenvdError(f"the daemon is already running (pid {running_pid()})") from None
+    write_atomic(_path(PIDFILE), f"{os.getpid()}\n")
+    return lock
+
+
+def write_atomic(path: str, text: str) -> None:
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def write_status(data: dict[str, Any]) -> None:
+    write_atomic(_path(STATUS), json.dumps(data, sort_keys=True, indent=2) + "\n")
+
+
+def read_status() -> Optional[dict[str, Any]]:
+    try:
+        with open(_path(STATUS), encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def start(wait: float = 10.0) -> int:
+    """Start a detached daemon; returns its pid."""
+    import subprocess
+
+    from ..launcher import launcher
+
+    pid = running_pid()
+    if pid is not None:
+        raise VenvdError(f"the daemon is already running (pid {pid})")
+    with open(log_path(), "ab") as log:
+        process = subprocess.Popen(
+            [*launcher(), "daemon", "run"], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            start_new_session=True, close_fds=True,
+        )
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise VenvdError(f"the daemon exited at once (status {process.returncode}); see {log_path()}")
+        status = read_status()
+        if status and status.get("pid") == process.pid:
+            return process.pid
+        time.sleep(0.05)
+    raise VenvdError(f"the daemon did not report in {wait:.0f}s; see {log_path()}")
+
+
+def stop(wait: float = 15.0) -> Optional[int]:
+    """Stop the daemon; returns the pid that was stopped, or None when none ran."""
+    pid = running_pid()
+    if pid is None:
+        return None
+    if pid > 0:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if running_pid() is None:
+            return pid
+        time.sleep(0.05)
+    raise VenvdError(f"the daemon (pid {pid}) did not stop within {wait:.0f}s")
+
+
+def is_running() -> bool:
+    return running_pid() is not None

@@ -1,0 +1,106 @@
+"""``venvd daemon run``: the daemon process itself."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from typing import Optional
+
+from ..ui import say
+from . import control
+from .service import Service
+
+
+def _clean_environment() -> None:
+    """The daemon inherits the environment of the shell that started it, maybe with a
+    venv active; installers must not see that venv, so venvd's activation is undone."""
+    from ..envdiff import DIFF_VAR, Record, env_change
+
+    record = Record.decode(os.environ.get(DIFF_VAR, ""))
+    if record is not None:
+        for key, value in env_change(os.environ, record, None).items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    for key in ("VIRTUAL_ENV", "VIRTUAL_ENV_PROMPT", DIFF_VAR, "_VENVD_OFF", "_VENVD_TOLD"):
+        os.environ.pop(key, None)
+
+
+def sync_root(root: str) -> Optional[str]:
+    """Check and, when its inputs changed, sync the project at *root* — the same code and
+    the same lock as a shell's sync. Returns an error line, or None."""
+    from .. import trust
+    from ..config import load_config
+    from ..errors import VenvdError
+    from ..export import resolve_target
+    from ..project import find_project
+    from ..sync import engine
+    from ..watch import Watch
+
+    if not os.path.isdir(root) or not trust.is_allowed(root):
+        return None
+    project = find_project(root)
+    if project is None or project.root != root:
+        return None
+    try:
+        engine.set_options(force=False, explicit=False, daemon=True)
+        resolve_target(project, load_config(root), os.environ, Watch())
+    except VenvdError as exc:
+        say(f"{root}: {exc}")
+        return f"{root}: {exc}"
+    outcome = engine.last_outcome()
+    if outcome in ("failed", "error", "interrupted", "remembered"):
+        return f"{root}: sync {outcome}"
+    return None
+
+
+def project_inputs(root: str) -> list[str]:
+    from ..config import load_config
+    from ..project import find_project
+    from ..sync import inputs
+    from ..watch import Watch
+
+    project = find_project(root)
+    if project is None:
+        return []
+    watch = Watch()
+    inputs.detect(project, load_config(root), os.environ, watch)
+    return [p for p in watch.paths if not os.path.isdir(p)]
+
+
+def run(workers: int = 1, quiet: float = 0.5) -> int:
+    lock = control.hold_lock()
+    _clean_environment()
+    stop = threading.Event()
+    started = time.time()
+    service: Optional[Service] = None
+
+    def publish() -> None:
+        if service is None:
+            return
+        control.write_status({
+            "pid": os.getpid(), "started": started, "projects": sorted(service.projects),
+            **service.queue.snapshot(),
+        })
+
+    def on_signal(signum: int, _frame: object) -> None:
+        say(f"daemon: signal {signum}, stopping")
+        stop.set()
+        # An installer still running is stopped with us (it dies with its parent); the
+        # venv's record is written only after success, so the next sync repairs it.
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    service = Service(sync_root, project_inputs, workers=workers, quiet=quiet, on_change=publish)
+    say(f"daemon: started (pid {os.getpid()}, python {sys.version.split()[0]})")
+    publish()
+    try:
+        service.run(stop)
+    finally:
+        lock.release()
+    return 0

@@ -1,0 +1,198 @@
+"""The daemon's loop: watch the inputs of trusted projects, debounce, sync in a queue.
+
+Nothing polls: watchfiles blocks in the kernel's notification API until something
+changes (it wakes every few seconds only to look at its stop event), and the workers
+block on a condition until a project is due.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import traceback
+from typing import Callable, Iterable, Optional
+
+from .. import trust
+from . import registry
+
+SyncFn = Callable[[str], Optional[str]]  # project root -> error message, or None when synced
+InputsFn = Callable[[str], Iterable[str]]  # project root -> the files its sync reads
+
+
+class Queue:
+    """Projects waiting for a sync, each due after a quiet period (trailing debounce),
+    run by a bounded number of workers; one project never syncs twice at once."""
+
+    def __init__(self, sync: SyncFn, workers: int = 1, quiet: float = 0.5, on_change: Callable[[], None] = lambda: None):
+        self._sync = sync
+        self._quiet = quiet
+        self._due: dict[str, float] = {}
+        self._running: set[str] = set()
+        self._again: set[str] = set()  # changed while its sync was running
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._on_change = on_change
+        self.syncs = 0
+        self.last_error: Optional[str] = None
+        self._threads = [threading.Thread(target=self._work, name=f"sync-{i}", daemon=True) for i in range(workers)]
+        for thread in self._threads:
+            thread.start()
+
+    def add(self, root: str, delay: Optional[float] = None) -> None:
+        with self._cond:
+            if root in self._running:
+                self._again.add(root)
+            else:
+                self._due[root] = time.monotonic() + (self._quiet if delay is None else delay)
+            self._cond.notify_all()
+        self._on_change()
+
+    def snapshot(self) -> dict:
+        with self._cond:
+            return {"running": sorted(self._running), "queued": sorted(self._due), "syncs": self.syncs,
+                    "last_error": self.last_error}
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+
+    def _next(self) -> Optional[str]:
+        with self._cond:
+            while not self._stopping:
+                now = time.monotonic()
+                ready = [r for r, due in self._due.items() if due <= now and r not in self._running]
+                if ready:
+                    root = min(ready, key=self._due.__getitem__)
+                    del self._due[root]
+                    self._running.add(root)
+                    return root
+                waits = [due - now for r, due in self._due.items() if r not in self._running]
+                self._cond.wait(min(waits) if waits else None)
+            return None
+
+    def _work(self) -> None:
+        while True:
+            root = self._next()
+            if root is None:
+                return
+            self._on_change()
+            try:
+                error = self._sync(root)
+            except Exception as exc:  # noqa: BLE001 - one project's failure never stops the daemon
+                error = f"{root}: {type(exc).__name__}: {exc}"
+                traceback.print_exc()
+            with self._cond:
+                self._running.discard(root)
+                self.syncs += 1
+                if error:
+                    self.last_error = error
+                if root in self._again:
+                    self._again.discard(root)
+                    self._due[root] = time.monotonic() + self._quiet
+                self._cond.notify_all()
+            self._on_change()
+
+
+class Service:
+    """Which paths to watch for which project, rebuilt when the registry or trust changes."""
+
+    def __init__(self, sync: SyncFn, inputs: InputsFn, workers: int = 1, quiet: float = 0.5,
+                 on_change: Callable[[], None] = lambda: None, log: Callable[[str], None] = print):
+        self.queue = Queue(sync, workers, quiet, on_change)
+        self._inputs = inputs
+        self._log = log
+        self.projects: dict[str, set[str]] = {}  # root -> watched input files
+        self.started = time.time()
+
+    def refresh(self) -> None:
+        """Re-read the registry: watch trusted, existing projects; forget deleted ones."""
+        roots = registry.projects()
+        gone = {r for r in roots if not os.path.isdir(r)}
+        if gone:
+            registry.forget(gone)
+        watched: dict[str, set[str]] = {}
+        for root in roots:
+            if root in gone or not trust.is_allowed(root):
+                continue
+            try:
+                files = {os.path.abspath(p) for p in self._inputs(root)}
+            except Exception as exc:  # noqa: BLE001 - a broken project is watched by its dir only
+                self._log(f"{root}: cannot read inputs: {exc}")
+                files = set()
+            watched[root] = files
+        for root in watched.keys() - self.projects.keys():
+            self.queue.add(root, delay=0)  # newly watched: check (and sync) it now
+        self.projects = watched
+
+    def watch_dirs(self) -> list[str]:
+        control = {os.path.dirname(registry.registry_file()), os.path.dirname(trust.store_file(trust.ALLOWED))}
+        for directory in control:
+            os.makedirs(directory, exist_ok=True)  # watched before the first project or trust decision
+        dirs = set(control)
+        for root, files in self.projects.items():
+            dirs.add(root)
+            dirs.update(os.path.dirname(f) for f in files)
+        return sorted(d for d in dirs if os.path.isdir(d))
+
+    def affected(self, changed: Iterable[str]) -> tuple[set[str], bool]:
+        """The projects a batch of changed paths concerns, and whether to rebuild the watch set."""
+        control = {registry.registry_file(), trust.store_file(trust.ALLOWED), trust.store_file(trust.DENIED)}
+        hit: set[str] = set()
+        rebuild = False
+        for path in changed:
+            if path in control:
+                rebuild = True
+                continue
+            for root, files in self.projects.items():
+                if path in files or (os.path.dirname(path) == root and _looks_like_input(os.path.basename(path))):
+                    hit.add(root)
+                    if path not in files:
+                        rebuild = True  # a new input (say a fresh uv.lock) joins the watch list
+                elif path == root:
+                    rebuild = True  # the project dir itself was removed or renamed
+        return hit, rebuild
+
+    def run(self, stop: threading.Event) -> None:
+        import watchfiles
+
+        while not stop.is_set():
+            self.refresh()
+            dirs = self.watch_dirs()
+            self._log(f"watching {len(self.projects)} project(s) in {len(dirs)} dir(s)")
+            restart = threading.Event()
+
+            def stop_or_restart() -> bool:
+                return stop.is_set() or restart.is_set()
+
+            for changes in watchfiles.watch(*dirs, watch_filter=None, recursive=False, debounce=400, step=50,
+                                             stop_event=_Either(stop, restart), raise_interrupt=False,
+                                             ignore_permission_denied=True):
+                hit, rebuild = self.affected(path for _, path in changes)
+                for root in sorted(hit):
+                    self.queue.add(root)
+                if rebuild:
+                    restart.set()
+                if stop_or_restart():
+                    break
+        self.queue.stop()
+
+
+INPUT_PREFIXES = ("requirements", "pylock")
+INPUT_NAMES = {"pyproject.toml", "uv.lock", "poetry.lock", "Pipfile.lock", "venvd.toml", ".python-version",
+               ".python-versions"}
+
+
+def _looks_like_input(name: str) -> bool:
+    return name in INPUT_NAMES or (name.startswith(INPUT_PREFIXES) and name.endswith((".txt", ".toml", ".in")))
+
+
+class _Either:
+    """An event that is set when either of two events is (watchfiles takes one)."""
+
+    def __init__(self, a: threading.Event, b: threading.Event):
+        self._a, self._b = a, b
+
+    def is_set(self) -> bool:
+        return self._a.is_set() or self._b.is_set()
