@@ -36,6 +36,16 @@ def _parser():  # -> argparse.ArgumentParser
     p = sub.add_parser("status", help="show what venvd sees for a directory")
     p.add_argument("dir", nargs="?", default=None, help="a directory (default: here)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p = sub.add_parser("sync", help="sync the project's venv with its requirements and lockfiles now")
+    p.add_argument("dir", nargs="?", default=None, help="a directory in the project (default: here)")
+    p.add_argument("--force", action="store_true", help="run the installer even if nothing changed")
+    p = sub.add_parser("exec", help="run a command with the project's venv (created and synced first)",
+                       usage="venvd exec [DIR] -- COMMAND [ARGS...]")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="[DIR] -- COMMAND [ARGS...]")
+    p = sub.add_parser("daemon", help="the background syncer: run, start, stop, status")
+    p.add_argument("action", choices=["run", "start", "stop", "status"])
+    p.add_argument("--workers", type=int, default=1, help="syncs at once (run only; default 1)")
+    p.add_argument("--json", action="store_true", help="print JSON (status only)")
     sub.add_parser("on", help="turn venvd back on for this project in this shell (through the hook)")
     sub.add_parser("off", help="turn venvd off for this project in this shell (through the hook)")
     return parser

@@ -1,0 +1,161 @@
+"""``venvd status [DIR] [--json]``: what venvd sees for a directory, changing nothing.
+
+Project, trust, python request -> interpreter, venv (and whether venvd made it), the
+inputs and how they are synced, the fingerprint recorded after the last good sync
+against the current one, the installer and why, and the last error.
+"""
+
+from __future__ import annotations
+
+import os
+from argparse import Namespace
+from typing import Any
+
+from ..errors import VenvdError
+
+
+def gather(directory: "str | None") -> dict[str, Any]:
+    from .. import trust
+    from ..config import load_config
+    from ..export import python_request, venv_location
+    from ..project import find_project
+    from ..venv import cfg_version, read_marker, read_pyvenv_cfg
+
+    start = os.path.abspath(directory or os.environ.get("PWD") or os.getcwd())
+    info: dict[str, Any] = {"directory": start}
+    project = find_project(start)
+    if project is None:
+        info["project"] = None
+        return info
+    info["project"] = project.root
+    if project.member:
+        info["workspace_member"] = project.member
+    info["trust"] = trust.status(project.root)
+    try:
+        config = load_config(project.root)
+        request, _key = python_request(project, config)
+        info["python_request"] = f"{request.raw} ({request.source})" if request is not None else None
+        venv = venv_location(project, config, os.environ)
+    except VenvdError as exc:
+        info["error"] = str(exc)
+        return info
+    info["venv"] = venv
+    marker = read_marker(venv)
+    cfg = read_pyvenv_cfg(venv)
+    info["venv_exists"] = cfg is not None
+    info["venv_made_by_venvd"] = marker is not None
+    if marker is not None and marker.get("interpreter"):
+        info["interpreter"] = f"{marker.get('interpreter')} (Python {marker.get('version', '?')})"
+    elif cfg is not None:
+        info["interpreter"] = f"{cfg.get('home', '?')} (Python {cfg_version(cfg) or '?'})"
+    else:
+        try:
+            from ..interpreters import find_interpreter
+
+            found = find_interpreter(request, os.environ)
+            info["interpreter"] = f"{found.path} (Python {found.version}; venv not created yet)"
+        except VenvdError as exc:
+            info["interpreter"] = None
+            info["interpreter_error"] = str(exc)
+    info.update(_sync_info(project, config, venv))
+    return info
+
+
+def _sync_info(project: Any, config: Any, venv: str) -> dict[str, Any]:
+    from ..sync.engine import pick_installer
+    from ..sync.fingerprint import compute, context_key, presence
+    from ..sync.inputs import detect
+    from ..sync.record import FAILED, SYNCED, read_record
+    from ..watch import Watch
+
+    info: dict[str, Any] = {"sync_setting": config.get("sync") or "foreground"}
+    synced = read_record(venv, SYNCED)
+    failed = read_record(venv, FAILED)
+    info["fingerprint_recorded"] = synced.get("fingerprint") if synced else None
+    if synced:
+        info["last_sync"] = {k: synced.get(k) for k in ("installer", "packages", "seconds", "time") if k in synced}
+    try:
+        names = presence(project.root)
+        plan = detect(project, config, os.environ, Watch())
+        current, _memo = compute(plan, project.root, context_key(config, venv, os.environ), os.environ, names)
+    except VenvdError as exc:
+        info["inputs_error"] = str(exc)
+        plan, current = None, None
+    info["inputs"] = None if plan is None else {
+        "kind": plan.kind, "files": plan.files, "how": plan.why, "exact": plan.exact,
+        "extras": list(plan.extras), "groups": list(plan.groups),
+    }
+    info["fingerprint_current"] = current
+    if plan is not None:
+        try:
+            name, why = pick_installer(plan, config, os.environ)
+            info["installer"] = {"name": name, "why": why}
+        except VenvdError as exc:
+            info["installer"] = {"name": None, "why": str(exc)}
+    if current is None:
+        state = "inputs cannot be read"
+    elif current == "":
+        state = "nothing to install"
+    elif synced and synced.get("fingerprint") == current:
+        state = "in step"
+    elif failed and failed.get("fingerprint") == current:
+        state = "last sync interrupted" if failed.get("interrupted") else "last sync failed"
+    else:
+        state = "never synced" if not synced else "out of date"
+    info["state"] = state
+    if failed:
+        info["last_error"] = {"error": failed.get("error", ""), "installer": failed.get("installer"),
+                              "time": failed.get("time"), "current": failed.get("fingerprint") == current}
+    return info
+
+
+def _human(info: dict[str, Any]) -> str:
+    from ..ui import display_path
+
+    def show(value: Any) -> str:
+        return display_path(value) if isinstance(value, str) and value.startswith("/") else str(value)
+
+    if info.get("project") is None:
+        return f"{show(info['directory'])}: not in a project\n"
+    lines = [f"project:      {show(info['project'])}", f"trust:        {info.get('trust')}"]
+    if "error" in info:
+        lines.append(f"error:        {info['error']}")
+        return "\n".join(lines) + "\n"
+    lines.append(f"python:       {info.get('python_request') or 'any (no request)'} -> "
+                 f"{info.get('interpreter') or info.get('interpreter_error')}")
+    made = "made by venvd" if info.get("venv_made_by_venvd") else "not made by venvd"
+    exists = made if info.get("venv_exists") else "not created yet"
+    lines.append(f"venv:         {show(info['venv'])} ({exists})")
+    inputs = info.get("inputs")
+    if inputs:
+        files = ", ".join(show(f) for f in inputs["files"])
+        lines.append(f"inputs:       {files}")
+        lines.append(f"sync:         {inputs['how']}")
+    elif "inputs_error" in info:
+        lines.append(f"inputs:       {info['inputs_error']}")
+    else:
+        lines.append("inputs:       none (nothing to install)")
+    if info.get("installer"):
+        lines.append(f"installer:    {info['installer']['name'] or '-'} ({info['installer']['why']})")
+    lines.append(f"state:        {info.get('state')}")
+    lines.append(f"fingerprint:  recorded {(info.get('fingerprint_recorded') or '-')[:16]}, "
+                 f"current {(info.get('fingerprint_current') or '-')[:16]}")
+    error = info.get("last_error")
+    if error:
+        text = error["error"].strip().splitlines() or ["?"]
+        lines.append(f"last error:   {text[0]}")
+        lines += [f"              {line}" for line in text[1:12]]
+    return "\n".join(lines) + "\n"
+
+
+def run(ns: Namespace) -> int:
+    import sys
+
+    info = gather(ns.dir)
+    if ns.json:
+        import json
+
+        sys.stdout.write(json.dumps(info, indent=2, sort_keys=True) + "\n")
+    else:
+        sys.stdout.write(_human(info))
+    return 0
