@@ -62,7 +62,7 @@ def gather(directory: "str | None") -> dict[str, Any]:
 
 
 def _sync_info(project: Any, config: Any, venv: str) -> dict[str, Any]:
-    from ..sync.engine import pick_installer
+    from ..sync.perform import pick_installer
     from ..sync.fingerprint import compute, context_key, presence
     from ..sync.inputs import detect
     from ..sync.record import FAILED, SYNCED, read_record

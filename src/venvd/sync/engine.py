@@ -13,8 +13,10 @@ change or ``venvd sync`` asks for it.
 
 from __future__ import annotations
 
-import os
-from typing import Any, Mapping, Optional
+
+TYPE_CHECKING = False  # typing costs ~3 ms to import: this module is on the prompt path
+if TYPE_CHECKING:
+    from typing import Any, Mapping, Optional
 
 from ..errors import VenvdError
 from ..ui import display_path, say
@@ -102,6 +104,7 @@ def _settled(venv: str, fingerprint: str) -> Optional[str]:
 def _slow(project: Any, config: Any, venv: str, environ: Mapping[str, str], watch: Any, context: str) -> str:
     from .fingerprint import compute, presence, save_memo
     from .inputs import detect
+    from .perform import in_background, locked_sync
 
     names = presence(project.root)
     plan = detect(project, config, environ, watch)
@@ -114,131 +117,5 @@ def _slow(project: Any, config: Any, venv: str, environ: Mapping[str, str], watc
     if plan is None:
         return "nothing"
     if config.get("sync") == "background" and not _options.explicit:
-        return _in_background(project, venv)
-    return _locked_sync(config, venv, environ, plan, fingerprint)
-
-
-def _in_background(project: Any, venv: str) -> str:
-    import subprocess
-    import sys
-
-    from ..paths import state_dir
-
-    log_dir = os.path.join(state_dir(), "logs")
-    os.makedirs(log_dir, exist_ok=True)
-    log = os.path.join(log_dir, "sync.log")
-    with open(log, "ab") as out:
-        subprocess.Popen([sys.executable, "-m", "venvd", "sync", project.root], stdin=subprocess.DEVNULL,
-                         stdout=out, stderr=out, start_new_session=True, close_fds=True)
-    say(f"syncing {display_path(venv)} in the background (log: {display_path(log)})")
-    return "background"
-
-
-def _locked_sync(config: Any, venv: str, environ: Mapping[str, str], plan: Any, fingerprint: str) -> str:
-    import filelock
-
-    from ..locking import FileLock, venv_lock_path
-
-    lock = FileLock(venv_lock_path(venv))
-    try:
-        lock.acquire(timeout=0)
-    except filelock.Timeout:
-        say(f"waiting for another sync of {display_path(venv)} to finish (Ctrl-C goes on with the env as it is)")
-        lock.acquire()
-    try:
-        if not _options.force:
-            # Another shell may have synced these very inputs while we waited.
-            settled = _settled(venv, fingerprint)
-            if settled is not None:
-                return settled
-        return _run(config, venv, environ, plan, fingerprint)
-    finally:
-        lock.release()
-
-
-def pick_installer(plan: Any, config: Any, environ: Mapping[str, str]) -> tuple[str, str]:
-    """The backend for *plan* and why: a lockfile's own tool, else the resolver's choice."""
-    if plan.kind in ("uv.lock", "pylock"):
-        what = "uv.lock" if plan.kind == "uv.lock" else "pylock.toml"
-        return "uv", f"{what} is synced with uv"
-    if plan.kind in ("poetry", "pipenv"):
-        return plan.kind, f"{'poetry.lock' if plan.kind == 'poetry' else 'Pipfile.lock'} is synced with {plan.kind}"
-    from ..installers import choose
-
-    choice = choose(config, environ)
-    return choice.name, choice.why
-
-
-def _run(config: Any, venv: str, environ: Mapping[str, str], plan: Any, fingerprint: str) -> str:
-    import time
-
-    from ..installers import InstallerFailed, Target, backend
-    from ..venv import cfg_version, python_path, read_pyvenv_cfg
-    from .envstate import changes, snapshot
-    from .progress import Runner, meaningful
-    from .record import remove_record, write_record
-
-    shown = display_path(venv)
-    try:
-        name, why = pick_installer(plan, config, environ)
-    except VenvdError as exc:
-        _record_failure(venv, fingerprint, "?", [str(exc)])
-        raise
-    version = cfg_version(read_pyvenv_cfg(venv) or {}) or ""
-    target = Target(venv, python_path(venv), version, environ)
-    say(f"syncing {shown} with {name}: {plan.describe()}")
-    runner = Runner(f"{name}")
-    before = snapshot(venv)
-    try:
-        backend(name).sync(plan, target, runner)
-    except InstallerFailed as exc:
-        runner.clear()
-        lines = meaningful(exc.lines) or [f"{exc.what} exited with status {exc.code}"]
-        _record_failure(venv, fingerprint, name, exc.lines[-40:], status=str(exc.code))
-        inputs = ", ".join(os.path.relpath(p, plan.root) for p in plan.top)
-        say(f"sync failed ({exc.what}, exit {exc.code}): {' | '.join(lines)} -- {shown} is as it was; "
-            f"fix {inputs} (not retried until it changes) or run 'venvd sync'")
-        return "failed"
-    except VenvdError as exc:
-        runner.clear()
-        _record_failure(venv, fingerprint, name, [str(exc)])
-        raise
-    except BaseException:
-        runner.clear()
-        # Nothing is recorded as synced; the interruption is remembered so the next
-        # prompt does not start the same sync again at once.
-        _record_failure(venv, fingerprint, name, ["interrupted"], interrupted="1")
-        raise
-    runner.clear()
-    after = snapshot(venv)
-    seconds = runner.elapsed()
-    from ..installers import SEED_PACKAGES
-
-    count = len([n for n in after if n not in SEED_PACKAGES])
-    write_record(venv, SYNCED, {
-        "fingerprint": fingerprint, "installer": name, "why": why, "kind": plan.kind,
-        "inputs": "|".join(plan.files), "packages": str(count), "seconds": f"{seconds:.2f}",
-        "time": str(int(time.time())), "exact": "1" if plan.exact else "0",
-    })
-    remove_record(venv, FAILED)
-    added, changed, removed = changes(before, after)
-    detail = []
-    for label, names in (("added", added), ("changed", changed), ("removed", removed)):
-        if names:
-            shown_names = ", ".join(f"{n} {after.get(n, before.get(n, ''))}".strip() for n in names[:4])
-            detail.append(f"{label} {shown_names}{' …' if len(names) > 4 else ''}")
-    say(f"synced {count} package{'' if count == 1 else 's'} in {seconds:.1f}s"
-        + (f" ({'; '.join(detail)})" if detail else ""))
-    return "synced"
-
-
-def _record_failure(venv: str, fingerprint: str, installer: str, lines: list[str], **extra: str) -> None:
-    import time
-
-    from .record import write_record
-
-    try:
-        write_record(venv, FAILED, {"fingerprint": fingerprint, "installer": installer,
-                                    "error": "\n".join(lines), "time": str(int(time.time())), **extra})
-    except OSError:
-        pass
+        return in_background(project, venv)
+    return locked_sync(config, venv, environ, plan, fingerprint)

@@ -19,7 +19,10 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-from typing import TYPE_CHECKING, Mapping, Optional
+
+TYPE_CHECKING = False  # typing costs ~3 ms to import: this module is on the prompt path
+if TYPE_CHECKING:
+    from typing import Mapping, Optional
 
 from ..venv import STATE_DIR, read_pyvenv_cfg
 
@@ -35,10 +38,7 @@ INSTALLER_VAR = "VENVD_INSTALLER"  # as installers.INSTALLER_VAR (not imported: 
 _CANDIDATES = frozenset({"uv.lock", "pylock.toml", "poetry.lock", "Pipfile.lock", "requirements.txt",
                          "pyproject.toml"})
 
-Signature = Optional[tuple]
-
-
-def signature(path: str) -> Signature:
+def signature(path: str) -> "Optional[tuple]":
     try:
         st = os.stat(path)
     except OSError:

@@ -10,7 +10,10 @@ killed writer leaves the previous one. Deleting the venv forgets them.
 from __future__ import annotations
 
 import os
-from typing import Optional
+
+TYPE_CHECKING = False  # typing costs ~3 ms to import: this module is on the prompt path
+if TYPE_CHECKING:
+    from typing import Optional
 
 from ..envdiff import decode_pairs, encode_pairs
 from ..venv import STATE_DIR
