@@ -177,3 +177,67 @@ def shell_env(extra: Optional[dict[str, str]] = None) -> dict[str, str]:
     env["VIRTUAL_ENV_DISABLE_PROMPT"] = "1"  # activate scripts would change the test prompt
     env.update(extra or {})
     return env
+
+
+# -- PowerShell ---------------------------------------------------------------------------
+# pwsh is looked up once, before a test narrows PATH. It cannot be installed on every
+# machine (this one included), so its tests skip without it, in CI as well.
+import shutil  # noqa: E402
+
+PWSH = shutil.which("pwsh")
+
+
+class Pwsh(Shell):
+    """PowerShell 7 with PSReadLine removed, so the pty sees plain lines."""
+
+    name = "pwsh"
+
+    def argv(self) -> list[str]:
+        assert PWSH is not None, "tests that open pwsh skip without it"
+        profile = str(self.rc_dir / "profile.ps1").replace("'", "''")
+        return [PWSH, "-NoLogo", "-NoProfile", "-NoExit", "-Command", f". '{profile}'"]
+
+    def rc_text(self) -> str:
+        script = venvd_script().replace("'", "''")
+        hook = f"Invoke-Expression (& '{script}' hook pwsh | Out-String)\n" if self.hook else ""
+        return (
+            "Remove-Module PSReadLine -ErrorAction Ignore\n"
+            "if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }\n"
+            f"function global:prompt {{ '{PROMPT} ' }}\n"
+            f"{self.extra_rc}\n{hook}"
+        )
+
+    def print_var(self, name: str) -> str:
+        return f"Write-Output ([string]$global:{name})"
+
+    def last_status(self) -> str:
+        return "Write-Output $LASTEXITCODE"
+
+    def getenv(self, name: str) -> Optional[str]:
+        out = self.run(f"printenv {name}; if ($LASTEXITCODE -ne 0) {{ Write-Output '@@unset@@' }}")
+        lines = out.splitlines()
+        return None if lines and lines[-1] == "@@unset@@" else "\n".join(lines)
+
+    def run(self, command: str) -> str:
+        assert self.child is not None
+        start = _MARK_START[:6], _MARK_START[6:]
+        end = _MARK_END[:6], _MARK_END[6:]
+        self.child.sendline(f"Write-Output ('{start[0]}' + '{start[1]}'); {command}")
+        self.child.expect_exact(_MARK_START)
+        self.child.expect_exact(PROMPT)
+        output = self.child.before
+        self.log.append(output)
+        self.child.sendline(f"Write-Output ('{end[0]}' + '{end[1]}')")
+        self.child.expect_exact(_MARK_END)
+        self.child.expect_exact(PROMPT)
+        return _clean(output)
+
+    def start(self) -> "Shell":
+        self.rc_dir.mkdir(parents=True, exist_ok=True)
+        (self.rc_dir / "profile.ps1").write_text(self.rc_text(), encoding="utf-8")
+        self.env = dict(self.env, POWERSHELL_TELEMETRY_OPTOUT="1", POWERSHELL_UPDATECHECK="Off",
+                        DOTNET_CLI_TELEMETRY_OPTOUT="1")
+        return super().start()
+
+
+SHELLS["pwsh"] = Pwsh
