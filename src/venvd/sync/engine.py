@@ -13,7 +13,6 @@ change or ``venvd sync`` asks for it.
 
 from __future__ import annotations
 
-
 TYPE_CHECKING = False  # typing costs ~3 ms to import: this module is on the prompt path
 if TYPE_CHECKING:
     from typing import Any, Mapping, Optional
