@@ -37,10 +37,10 @@ function global:_venvd_export {
     # only. PWD too: pwsh never exports its location (the process gets it as its
     # working directory; PWD keeps the path as the user spelled it).
     $venvd_pass = [ordered]@{
-        PWD = $ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
-        _VENVD_DIRS = [string]$global:_VENVD_DIRS
-        _VENVD_OFF = [string]$global:_VENVD_OFF
-        _VENVD_TOLD = [string]$global:_VENVD_TOLD
+        'PWD' = $ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
+        '_VENVD_DIRS' = [string]$global:_VENVD_DIRS
+        '_VENVD_OFF' = [string]$global:_VENVD_OFF
+        '_VENVD_TOLD' = [string]$global:_VENVD_TOLD
     }
     $venvd_saved = @{}
     foreach ($venvd_name in $venvd_pass.Keys) {
@@ -149,7 +149,7 @@ function global:_venvd_hook {
         }
         function global:prompt {
             $venvd_ok = $?
-            _venvd_hook
+            $null = _venvd_hook  # nothing of venvd's may become part of the prompt text
             # $? is read-only: a command that fails quietly (or succeeds) sets it back
             # to what the user's last command left, for the wrapped prompt and after it.
             if ($null -eq $global:_venvd_user_prompt) {
@@ -171,7 +171,7 @@ function global:_venvd_hook {
         if ($null -ne $venvd_old -and $null -ne $venvd_old.Value -and $null -ne $venvd_action) {
             $venvd_action = [Delegate]::Remove($venvd_action, $venvd_old.Value)
         }
-        $global:_venvd_location_handler = [EventHandler[System.Management.Automation.LocationChangedEventArgs]] { _venvd_hook }
+        $global:_venvd_location_handler = [EventHandler[System.Management.Automation.LocationChangedEventArgs]] { $null = _venvd_hook }
         $venvd_invoke.LocationChangedAction = [Delegate]::Combine($venvd_action, $global:_venvd_location_handler)
     }
 }
