@@ -270,6 +270,26 @@ def test_a_uv_lock_project_is_synced_exactly(home: Path, offline: Path) -> None:
     assert "pip" in got
 
 
+def test_a_pylock_toml_is_synced_exactly_with_uv(home: Path, offline: Path) -> None:
+    project = make_project(home / "proj", "3.12")
+    python = need_python("3.12")
+
+    def lock(requirements: str) -> None:
+        (home / "in.txt").write_text(requirements)
+        r = subprocess.run([find_uv(), "pip", "compile", "-q", str(home / "in.txt"), "--format", "pylock.toml",
+                            "-o", str(project / "pylock.toml"), "--python", python], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+
+    lock(f"{BETA}==1.1\n")
+    said = export(project)
+    assert "pylock.toml" in said and "synced 2 packages" in said
+    assert packages(project)[BETA] == "1.1"
+    lock(f"{ALPHA}==1.0\n")
+    export(project)
+    got = packages(project)
+    assert got[ALPHA] == "1.0" and BETA not in got and "pip" in got
+
+
 # --- one writer, killed and interrupted syncs ----------------------------------------------------
 
 

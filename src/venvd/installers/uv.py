@@ -30,7 +30,12 @@ class UvBackend:
         py = ["--python", target.python]
         if plan.kind == "uv.lock":
             self._uv_sync(uv, plan, target, run)
-        elif plan.kind in ("requirements", "pylock") and plan.exact:
+        elif plan.kind == "pylock" and plan.exact:
+            # uv takes a pylock.toml alone (no extra requirements): the seeds go back after.
+            seeds = installed_seeds(target)
+            run([*pip, "sync", *py, *plan.top], cwd=plan.root, env=env, what="uv pip sync")
+            _restore_pip(uv, target, seeds, run, plan.root)
+        elif plan.kind == "requirements" and plan.exact:
             tmp = tempfile.mkdtemp(prefix="venvd-")
             try:
                 # `uv pip sync` removes everything it is not given, pip included: hand it
@@ -66,14 +71,17 @@ class UvBackend:
         argv += [a for group in plan.groups for a in ("--group", group)]
         env = child_env(target, {"UV_PROJECT_ENVIRONMENT": target.venv})
         run(argv, cwd=plan.root, env=env, what="uv sync")
-        missing = {n: v for n, v in seeds.items() if n not in installed_seeds(target)}
-        if missing and "pip" in missing:
-            # uv sync removes pip, which venvd keeps in every venv; put the same pip back
-            # from the wheel the interpreter bundles (offline, ~0.1 s).
-            from ..venv import _bundled_pip
+        _restore_pip(uv, target, seeds, run, plan.root)
 
-            wheels = _bundled_pip(target.python, target.version)
-            if wheels:
-                run([uv, "pip", "install", "--python", target.python, "--offline", "--no-index",
-                     "--find-links", wheels, "pip"], cwd=plan.root, env=child_env(target),
-                    what="restoring pip")
+
+def _restore_pip(uv: str, target: Target, seeds: dict[str, str], run: Run, cwd: str) -> None:
+    """uv's exact syncs remove pip, which venvd keeps in every venv: put pip back from
+    the wheel the interpreter bundles (offline, ~0.1 s) when the sync removed it."""
+    if "pip" not in seeds or "pip" in installed_seeds(target):
+        return
+    from ..venv import _bundled_pip
+
+    wheels = _bundled_pip(target.python, target.version)
+    if wheels:
+        run([uv, "pip", "install", "--python", target.python, "--offline", "--no-index",
+             "--find-links", wheels, "pip"], cwd=cwd, env=child_env(target), what="restoring pip")

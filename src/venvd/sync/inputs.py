@@ -143,7 +143,7 @@ def detect(project: "Project", config: "Config", environ: Mapping[str, str], wat
         watch.add_input(os.path.join(root, "Pipfile"))
         files.append(os.path.join(root, "Pipfile"))
     exact = mode != "install"
-    why = f"{os.path.basename(lock)}: {'exact sync' if exact else 'install (mode = install)'}"
+    why = "exact sync" if exact else "install, nothing removed (mode = install)"
     extras = tuple(config.get("extras") or ())
     groups = tuple(config.get("groups") or ())
     return Plan(kind, root, files, [lock], exact, why, extras=extras, groups=groups)
