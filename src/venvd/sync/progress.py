@@ -77,6 +77,8 @@ class Runner:
             raise
         finally:
             reader.join(timeout=5)
+            if proc.stdout is not None:
+                proc.stdout.close()
         self.output = (self.output + lines)[-KEEP_LINES:]
         if code != 0:
             raise InstallerFailed(what, code, lines)
