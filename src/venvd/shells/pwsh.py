@@ -84,3 +84,18 @@ class Pwsh(Shell):
     def replacements(self, command: list[str], dirs: str) -> dict[str, str]:
         # The launcher is an array literal: @('C:\...\python.exe', '-I', '-m', 'venvd').
         return {"@VENVD_COMMAND@": ", ".join(self.quote(word) for word in command), "@VENVD_DIRS@": self.quote(dirs)}
+
+
+# Design notes
+# 1. Values are single-quoted: nothing inside is special but the quote, and PowerShell
+#    takes ' and U+2018..U+201B all as that quote (direnv doubles only '). See the
+#    about_Quoting_Rules link in verbatim().
+# 2. Output is printable ASCII; everything else is a [char] cast. Windows PowerShell
+#    decodes native output with the console code page and both editions split it into
+#    lines at CR and LF, so one statement per line is the only safe shape.
+# 3. Assignments say $global: and functions global: because the hook applies them with
+#    Invoke-Expression inside a function, or inside the LocationChangedAction handler.
+# 4. -ErrorAction Ignore rather than SilentlyContinue: removing what is already gone
+#    leaves no entry in $Error, which users inspect.
+# 5. PowerShell removes an environment variable assigned '' (both editions), so on
+#    this shell an empty value and an unset one are the same.
