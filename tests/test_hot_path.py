@@ -1,0 +1,200 @@
+"""The hot path stays cheap: what a directory change imports, what a prompt forks.
+
+No timings here (benchmarks/ measures time); these tests pin down the two things that
+decide it: a directory change runs one short Python process that imports only what it
+needs, and a prompt where nothing changed starts no process at all.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+from tests.conftest import IN_CI, allow, make_project, need_python
+
+# What the interpreter imports by itself is measured (``-c pass``, same flags) and always
+# allowed; on top of that a directory change may import only these.
+CHEAP_STDLIB = frozenset({"__future__", "marshal", "zlib", "errno"})
+# What `python -m` costs (runpy and its imports), allowed while the hook launches venvd
+# with -m (benchmarks/results.md shows what dropping -m would save).
+RUNPY = frozenset({
+    "runpy", "importlib", "importlib.util", "importlib.machinery", "importlib._abc", "importlib._bootstrap",
+    "contextlib", "collections", "_collections", "functools", "_functools", "operator", "_operator",
+    "keyword", "reprlib", "itertools", "types", "warnings", "pkgutil",
+})
+# venvd's own modules that belong on the hot path; everything else in venvd (interpreter
+# discovery, TOML, locking, installers, commands, the daemon) is for when something changes.
+VENVD_HOT = re.compile(
+    r"venvd(\.(__main__|cli|errors|ui|paths|trust|config|envdiff|project|venv|watch|export|versionfile"
+    r"|shells|shells\.base|shells\.posix|shells\.fish|sync|sync\.engine|sync\.fingerprint|sync\.record))?$"
+)
+# Named in the failure message: these must never be on the hot path.
+NEVER = ("tomllib", "tomli", "packaging", "subprocess", "json", "re", "argparse", "watchfiles", "filelock",
+         "platformdirs", "hashlib", "pathlib", "typing", "enum")
+
+
+def _imports(argv: list[str], cwd: Path, env: dict[str, str]) -> list[tuple[str, Optional[str]]]:
+    """The modules a real process imports (``-X importtime``), each with the module
+    whose import pulled it in (None for a top-level import)."""
+    argv = [argv[0], "-X", "importtime"] + argv[1:]
+    result = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    rows = []
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line and "imported package" not in line:
+            name = line.rsplit("|", 1)[1]
+            depth = (len(name) - len(name.lstrip(" "))) // 2
+            rows.append((depth, name.strip()))
+    # importtime lists a module after the ones it imported, one level deeper.
+    found: list[tuple[str, Optional[str]]] = []
+    for i, (depth, name) in enumerate(rows):
+        parent = next((n for d, n in rows[i + 1:] if d < depth), None) if depth else None
+        found.append((name, parent))
+    return found
+
+
+def _launcher() -> list[str]:
+    from venvd.launcher import launcher
+
+    return launcher()
+
+
+def _hook_env(extra: Optional[dict[str, str]] = None) -> dict[str, str]:
+    """The environment the hook gives ``venvd export``: the shell's, plus _VENVD_DIRS."""
+    from venvd.envdiff import encode_pairs
+    from venvd.paths import all_dirs
+
+    env = dict(os.environ)
+    env["_VENVD_DIRS"] = encode_pairs(sorted(all_dirs().items()))
+    env.update(extra or {})
+    return env
+
+
+def _assert_light(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
+    launcher = _launcher()
+    baseline_argv = [launcher[0]] + [a for a in launcher[1:] if a.startswith("-") and a != "-m"] + ["-c", "pass"]
+    baseline = {name for name, _ in _imports(baseline_argv, cwd, env)}
+    allowed = baseline | CHEAP_STDLIB | (RUNPY if "-m" in launcher else frozenset())
+    imported = _imports(argv, cwd, env)
+    extra = [(name, parent) for name, parent in imported if name not in allowed and not VENVD_HOT.match(name)]
+    if extra:
+        lines = [f"  {name}  (imported " + (f"by {parent})" if parent else "at run time)") for name, parent in extra]
+        named = sorted({name for name, _ in extra} & set(NEVER))
+        pytest.fail("a directory change imports modules outside the hot-path allow-list"
+                    + (f" (never allowed: {', '.join(named)})" if named else "") + ":\n" + "\n".join(lines))
+
+
+def _export(shell: str = "bash") -> list[str]:
+    return _launcher() + ["export", shell]
+
+
+@pytest.fixture
+def ready_project(home: Path, request: pytest.FixtureRequest) -> Path:
+    """A trusted project whose venv exists (made by hand, or made by venvd) and that venvd
+    has entered once already: what every later ``cd`` into it finds."""
+    python = need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    if request.param == "by-hand":
+        subprocess.run([python, "-m", "venv", "--without-pip", str(project / ".venv")], check=True)
+    subprocess.run(_export(), cwd=project, env=_hook_env(), check=True, capture_output=True)
+    assert (project / ".venv" / "bin" / "python").exists()
+    return project
+
+
+@pytest.mark.parametrize("ready_project", ["by-hand", "by-venvd"], indirect=True)
+def test_entering_a_ready_project_imports_only_the_hot_path(ready_project: Path) -> None:
+    _assert_light(_export(), ready_project, _hook_env())
+
+
+@pytest.mark.parametrize("ready_project", ["by-venvd"], indirect=True)
+def test_a_prompt_after_a_change_in_an_active_project_imports_only_the_hot_path(ready_project: Path) -> None:
+    # The project is already active in this shell (the record and VIRTUAL_ENV are set).
+    active = _active_env(ready_project)
+    _assert_light(_export(), ready_project, active)
+
+
+def test_cd_to_a_non_project_dir_imports_only_the_hot_path(home: Path) -> None:
+    elsewhere = home / "elsewhere"
+    elsewhere.mkdir()
+    _assert_light(_export(), elsewhere, _hook_env())
+
+
+@pytest.mark.parametrize("ready_project", ["by-venvd"], indirect=True)
+def test_leaving_a_project_imports_only_the_hot_path(ready_project: Path, home: Path) -> None:
+    elsewhere = home / "elsewhere"
+    elsewhere.mkdir()
+    _assert_light(_export(), elsewhere, _active_env(ready_project))
+
+
+def _active_env(project: Path) -> dict[str, str]:
+    """The environment of a shell in which *project* was just activated (via ``export json``)."""
+    import json
+
+    out = subprocess.run(_export("json"), cwd=project, env=_hook_env(), check=True, capture_output=True, text=True)
+    change = json.loads(out.stdout)
+    env = _hook_env(change["set"])
+    for name in change["unset"]:
+        env.pop(name, None)
+    for name, value in change["state"].items():
+        if isinstance(value, str):
+            env[name] = value
+    return env
+
+
+# -- forks per no-op prompt, in the real shells ---------------------------------------------
+
+NO_OP_PROMPTS = 30
+
+
+def _strace() -> str:
+    found = shutil.which("strace", path="/usr/local/bin:/usr/bin:/bin")
+    if found is None:
+        if IN_CI:
+            pytest.fail("strace is required in CI (apt-get install strace) to count forks per prompt")
+        pytest.skip("strace is not installed")
+    return found
+
+
+_SPAWN = re.compile(r"^\d+\s+(?:clone3?|v?fork)\(")
+
+
+@pytest.mark.shells
+def test_a_no_op_prompt_forks_no_process(open_shell, home: Path, tmp_path: Path) -> None:
+    strace = _strace()
+    python = need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    subprocess.run([python, "-m", "venv", "--without-pip", str(project / ".venv")], check=True)
+    shell = open_shell(cwd=project)
+    assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv"), "the project must be active first"
+    shell.run("true")  # the prompt after printenv: the fast path is settled
+    trace = tmp_path / "strace.txt"
+    tracer = subprocess.Popen([strace, "-f", "-o", str(trace), "-e", "trace=clone,clone3,fork,vfork,execve",
+                               "-p", str(shell.child.pid)], stderr=subprocess.PIPE, text=True)
+    try:
+        attached = tracer.stderr.readline()
+        if "attached" not in attached:
+            message = f"strace cannot attach to the shell: {attached.strip()}"
+            pytest.fail(message) if IN_CI else pytest.skip(message)
+        # Each run is two prompts (the command, then a marker printed with a builtin),
+        # and returns only after the second prompt's hook has run.
+        for _ in range(NO_OP_PROMPTS // 2):
+            shell.run("true")
+    finally:
+        tracer.send_signal(2)  # SIGINT: strace detaches and leaves the shell running
+        tracer.wait(timeout=30)
+        tracer.stderr.close()
+    lines = trace.read_text(errors="replace").splitlines()
+    spawned = [line for line in lines if _SPAWN.match(line) and "CLONE_THREAD" not in line]
+    execs = [line for line in lines if "execve(" in line]
+    assert not spawned and not execs, (
+        f"{len(spawned)} processes forked over {NO_OP_PROMPTS} no-op prompts in {shell.name}:\n"
+        + "\n".join(spawned + execs)
+    )
