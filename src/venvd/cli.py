@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional
+# typing costs ~3 ms of imports (re, enum); this module is on the cd path.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 from .errors import VenvdError
 from .ui import say

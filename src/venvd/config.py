@@ -11,7 +11,10 @@ import marshal
 import os
 import sys
 import zlib
-from typing import Any, Optional
+# typing costs ~3 ms of imports (re, enum); this module is on the cd path.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 from .errors import VenvdError
 

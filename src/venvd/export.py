@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Mapping, Optional
+# typing costs ~3 ms of imports (re, enum); this module is on the cd path.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Mapping, Optional
 
 from . import trust
 from .config import Config, load_config

@@ -9,7 +9,10 @@ replace the file atomically.
 from __future__ import annotations
 
 import os
-from typing import Optional
+# typing costs ~3 ms of imports (re, enum); this module is on the cd path.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 from .paths import data_dir
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Optional
+# typing costs ~3 ms of imports (re, enum); this module is on the cd path.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 from .envdiff import decode_pairs, encode_pairs
 from .errors import VenvdError
