@@ -10,7 +10,8 @@ from venvd.project import find_project
 
 
 @pytest.mark.parametrize("marker", [".python-version", ".python-versions", "pyproject.toml", "requirements.txt",
-                                    "requirements-dev.txt", "uv.lock", "venvd.toml"])
+                                    "requirements-dev.txt", "uv.lock", "venvd.toml", "pylock.toml",
+                                    "pylock.dev.toml", "poetry.lock", "Pipfile", "Pipfile.lock"])
 def test_each_marker_makes_a_project(tmp_path: Path, marker: str):
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / marker).write_text("")

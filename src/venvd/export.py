@@ -26,7 +26,7 @@ from .watch import Watch
 
 OFF_VAR = "_VENVD_OFF"  # projects turned off in this shell session
 TOLD_VAR = "_VENVD_TOLD"  # untrusted projects already announced in this session
-INPUT_NAMES = (".python-version", ".python-versions", "pyproject.toml", "venvd.toml", "uv.lock")
+INPUT_NAMES = (".python-version", ".python-versions", "pyproject.toml", "venvd.toml")
 KEEP = object()  # "leave the environment as it is"
 
 
@@ -111,8 +111,9 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
 
 
 def _watch_project(watch: Watch, pwd: str, project: Project) -> None:
+    # The files this step reads; the sync engine adds the lockfiles and requirements it reads.
     for name in project.markers:
-        if name in INPUT_NAMES or name.startswith("requirements"):
+        if name in INPUT_NAMES:
             watch.add_input(os.path.join(project.root, name))
     if project.member is not None:
         for name in INPUT_NAMES:

@@ -10,12 +10,19 @@ if TYPE_CHECKING:
 
 from .errors import VenvdError
 
-MARKER_FILES = frozenset({".python-version", ".python-versions", "pyproject.toml", "uv.lock", "venvd.toml"})
+MARKER_FILES = frozenset({
+    ".python-version", ".python-versions", "pyproject.toml", "uv.lock", "venvd.toml",
+    "pylock.toml", "poetry.lock", "Pipfile", "Pipfile.lock",
+})
 VENV_MARKER = ".venv"
 
 
 def _is_marker(name: str) -> bool:
-    return name in MARKER_FILES or (name.startswith("requirements") and name.endswith(".txt"))
+    return (
+        name in MARKER_FILES
+        or (name.startswith("requirements") and name.endswith(".txt"))
+        or (name.startswith("pylock.") and name.endswith(".toml"))  # PEP 751: pylock.<name>.toml
+    )
 
 
 class Project:

@@ -78,7 +78,7 @@ def is_usable(venv: str) -> bool:
     return read_pyvenv_cfg(venv) is not None and os.path.exists(python_path(venv))
 
 
-def _bundled_pip(interpreter_path: str, version: str) -> Optional[str]:
+def bundled_pip_dir(interpreter_path: str, version: str) -> Optional[str]:
     """The directory of the pip wheel bundled with the interpreter's ensurepip."""
     import glob
 
@@ -126,7 +126,7 @@ def _create_in_place(venv: str, interpreter_path: str, version: str, prompt: str
     if uv:
         _run([uv, "venv", "--quiet", "--allow-existing", "--python", interpreter_path, "--prompt", prompt, venv],
              f"creating {venv} with uv")
-        pip_dir = _bundled_pip(interpreter_path, version)
+        pip_dir = bundled_pip_dir(interpreter_path, version)
         if pip_dir:
             # pip inside the venv, so `pip install` there never reaches a global
             # site-packages; the wheel ensurepip bundles installs offline in ~0.1 s.

@@ -136,3 +136,32 @@ def stop(wait: float = 15.0) -> Optional[int]:
 
 def is_running() -> bool:
     return running_pid() is not None
+
+
+def daemon_alive() -> bool:
+    """A cheap check for the shell's path (no lock, no filelock import): the pid file
+    names a live process. `running_pid` is the authoritative check."""
+    try:
+        with open(os.path.join(runtime_dir(), PIDFILE), encoding="ascii") as f:
+            pid = int(f.read().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+REQUESTS = "requests"
+
+
+def requests_dir() -> str:
+    return _path(REQUESTS)
+
+
+def request_sync(root: str) -> None:
+    """Ask the running daemon to check *root* now (a file in a directory it watches)."""
+    import zlib
+
+    directory = requests_dir()
+    os.makedirs(directory, exist_ok=True)
+    key = root.encode("utf-8", "surrogateescape")
+    write_atomic(os.path.join(directory, f"{zlib.crc32(key):08x}-{len(key)}"), root)

@@ -127,7 +127,10 @@ class Service:
         self.projects = watched
 
     def watch_dirs(self) -> list[str]:
-        control = {os.path.dirname(registry.registry_file()), os.path.dirname(trust.store_file(trust.ALLOWED))}
+        from .control import requests_dir
+
+        control = {os.path.dirname(registry.registry_file()), os.path.dirname(trust.store_file(trust.ALLOWED)),
+                   requests_dir()}
         for directory in control:
             os.makedirs(directory, exist_ok=True)  # watched before the first project or trust decision
         dirs = set(control)
@@ -138,12 +141,22 @@ class Service:
 
     def affected(self, changed: Iterable[str]) -> tuple[set[str], bool]:
         """The projects a batch of changed paths concerns, and whether to rebuild the watch set."""
+        from .control import requests_dir
+
         control = {registry.registry_file(), trust.store_file(trust.ALLOWED), trust.store_file(trust.DENIED)}
+        requests = requests_dir()
         hit: set[str] = set()
         rebuild = False
         for path in changed:
             if path in control:
                 rebuild = True
+                continue
+            if os.path.dirname(path) == requests:
+                root = _take_request(path)
+                if root in self.projects:
+                    hit.add(root)
+                elif root:
+                    rebuild = True  # a project not watched yet: refresh() adds and checks it
                 continue
             for root, files in self.projects.items():
                 if path in files or (os.path.dirname(path) == root and _looks_like_input(os.path.basename(path))):
@@ -177,6 +190,17 @@ class Service:
                 if stop_or_restart():
                     break
         self.queue.stop()
+
+
+def _take_request(path: str) -> Optional[str]:
+    """The project root a shell asked to have checked; the request file is consumed."""
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape") as f:
+            root = f.read()
+        os.unlink(path)
+    except OSError:
+        return None  # a temp file, or one already taken
+    return root or None
 
 
 INPUT_PREFIXES = ("requirements", "pylock")

@@ -79,9 +79,9 @@ def _restore_pip(uv: str, target: Target, seeds: dict[str, str], run: Run, cwd: 
     the wheel the interpreter bundles (offline, ~0.1 s) when the sync removed it."""
     if "pip" not in seeds or "pip" in installed_seeds(target):
         return
-    from ..venv import _bundled_pip
+    from ..venv import bundled_pip_dir
 
-    wheels = _bundled_pip(target.python, target.version)
+    wheels = bundled_pip_dir(target.python, target.version)
     if wheels:
         run([uv, "pip", "install", "--python", target.python, "--offline", "--no-index",
              "--find-links", wheels, "pip"], cwd=cwd, env=child_env(target), what="restoring pip")

@@ -20,28 +20,30 @@ if TYPE_CHECKING:
 from ..errors import VenvdError
 from ..ui import display_path, say
 from .fingerprint import context_key, quick
-from .record import FAILED, SYNCED, read_record, record_path
+from .record import FAILED, PENDING, SYNCED, read_record, record_path
 
 # Outcomes (``last_outcome()``): unchanged, nothing, synced, failed, remembered (a failure
 # not retried), interrupted, off, background, error.
 
 
 class _Options:
-    __slots__ = ("force", "explicit", "outcome")
+    __slots__ = ("force", "explicit", "daemon", "outcome")
 
     def __init__(self) -> None:
         self.force = False  # run the installer even when the fingerprint matches
         self.explicit = False  # `venvd sync`/`venvd exec`: retry a failure, ignore sync = off
+        self.daemon = False  # the daemon itself: sync here, never hand off to the background
         self.outcome: Optional[str] = None
 
 
 _options = _Options()
 
 
-def set_options(force: bool = False, explicit: bool = False) -> None:
+def set_options(force: bool = False, explicit: bool = False, daemon: bool = False) -> None:
     """How the next ``ensure_synced`` behaves (the commands call this before resolving)."""
     _options.force = force
     _options.explicit = explicit
+    _options.daemon = daemon
     _options.outcome = None
 
 
@@ -89,15 +91,49 @@ def _settled(venv: str, fingerprint: str) -> Optional[str]:
         return "nothing"
     synced = read_record(venv, SYNCED)
     if synced is not None and synced.get("fingerprint") == fingerprint:
+        _background_finished(venv, fingerprint, None)
         return "unchanged"
     if not _options.explicit:
         failed = read_record(venv, FAILED)
         if failed is not None and failed.get("fingerprint") == fingerprint:
+            if _background_finished(venv, fingerprint, failed):
+                return "remembered"
             what = "was interrupted" if failed.get("interrupted") else "failed"
             say(f"the last sync of {display_path(venv)} {what}; the env is as it was before it "
                 "('venvd sync' retries; 'venvd status' shows the error)")
             return "remembered"
+        if not _options.daemon:
+            pending = read_record(venv, PENDING)
+            if pending is not None and pending.get("fingerprint") == fingerprint:
+                return "background"  # handed off already: the env as it is meanwhile
     return None
+
+
+def _background_finished(venv: str, fingerprint: str, failed: Optional[dict[str, str]]) -> bool:
+    """Say once how a sync handed to the background ended; True when there was one."""
+    pending = read_record(venv, PENDING)
+    if pending is None or pending.get("fingerprint") != fingerprint or _options.daemon:
+        return False
+    from .record import remove_record
+
+    remove_record(venv, PENDING)
+    if failed is None:
+        say(f"background sync of {display_path(venv)} finished")
+    else:
+        last = (failed.get("error") or "").split("\n")[-1]
+        say(f"background sync of {display_path(venv)} failed{': ' + last if last else ''}; "
+            "the env is as it was ('venvd status' shows the error, 'venvd sync' retries)")
+    return True
+
+
+def _sync_mode(config: Any) -> str:
+    """``[tool.venvd] sync``; unset: in the background when the daemon runs, else here."""
+    configured = config.get("sync")
+    if configured:
+        return configured
+    from ..daemon.control import daemon_alive
+
+    return "background" if daemon_alive() else "foreground"
 
 
 def _slow(project: Any, config: Any, venv: str, environ: Mapping[str, str], watch: Any, context: str) -> str:
@@ -115,6 +151,6 @@ def _slow(project: Any, config: Any, venv: str, environ: Mapping[str, str], watc
             return settled
     if plan is None:
         return "nothing"
-    if config.get("sync") == "background" and not _options.explicit:
-        return in_background(project, venv)
+    if not _options.explicit and not _options.daemon and _sync_mode(config) == "background":
+        return in_background(project, venv, fingerprint)
     return locked_sync(config, venv, environ, plan, fingerprint)

@@ -14,19 +14,32 @@ from .engine import _options, _settled
 from .record import FAILED, SYNCED
 
 
-def in_background(project: Any, venv: str) -> str:
+def in_background(project: Any, venv: str, fingerprint: str) -> str:
+    """Hand the sync to the daemon (started first when ``VENVD_DAEMON=auto``), or to a
+    detached ``venvd sync``; the shell goes on at once with the env as it is."""
+    from ..daemon import control
+    from .record import PENDING, write_record
+
+    if not control.daemon_alive() and os.environ.get("VENVD_DAEMON") == "auto":
+        try:
+            control.start()
+        except VenvdError as exc:
+            say(f"could not start the daemon: {exc}")
+    write_record(venv, PENDING, {"fingerprint": fingerprint})
+    if control.daemon_alive():
+        control.request_sync(project.root)
+        say(f"syncing {display_path(venv)} in the background (the daemon); a later prompt says when it is done")
+        return "background"
     import subprocess
-    import sys
 
-    from ..paths import state_dir
+    from ..launcher import launcher
 
-    log_dir = os.path.join(state_dir(), "logs")
-    os.makedirs(log_dir, exist_ok=True)
-    log = os.path.join(log_dir, "sync.log")
+    log = control.log_path()
     with open(log, "ab") as out:
-        subprocess.Popen([sys.executable, "-m", "venvd", "sync", project.root], stdin=subprocess.DEVNULL,
-                         stdout=out, stderr=out, start_new_session=True, close_fds=True)
-    say(f"syncing {display_path(venv)} in the background (log: {display_path(log)})")
+        subprocess.Popen([*launcher(), "sync", project.root], stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                         start_new_session=True, close_fds=True)
+    say(f"syncing {display_path(venv)} in the background (log: {display_path(log)}); "
+        "a later prompt says when it is done")
     return "background"
 
 

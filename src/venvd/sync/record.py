@@ -20,6 +20,7 @@ from ..venv import STATE_DIR
 
 SYNCED = "synced"
 FAILED = "failed"
+PENDING = "pending"  # handed to the background: the fingerprint it was handed over for
 
 
 def record_path(venv: str, name: str) -> str:
