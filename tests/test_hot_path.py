@@ -29,11 +29,14 @@ RUNPY = frozenset({
     "contextlib", "collections", "_collections", "functools", "_functools", "operator", "_operator",
     "keyword", "reprlib", "itertools", "types", "warnings", "pkgutil",
 })
-# venvd's own modules that belong on the hot path; everything else in venvd (interpreter
-# discovery, TOML, locking, installers, commands, the daemon) is for when something changes.
+# venvd's own modules that belong on the hot path (the daemon's registry: entering a
+# project records it, one small file read); everything else in venvd (interpreter
+# discovery, TOML, locking, installers, commands, the daemon itself) is for when
+# something changes.
 VENVD_HOT = re.compile(
     r"venvd(\.(__main__|cli|errors|ui|paths|trust|config|envdiff|project|venv|watch|export|versionfile"
-    r"|shells|shells\.base|shells\.posix|shells\.fish|sync|sync\.engine|sync\.fingerprint|sync\.record))?$"
+    r"|shells|shells\.base|shells\.posix|shells\.fish|sync|sync\.engine|sync\.fingerprint|sync\.record"
+    r"|daemon|daemon\.registry))?$"
 )
 # Named in the failure message: these must never be on the hot path.
 NEVER = ("tomllib", "tomli", "packaging", "subprocess", "json", "re", "argparse", "watchfiles", "filelock",
@@ -80,7 +83,12 @@ def _hook_env(extra: Optional[dict[str, str]] = None) -> dict[str, str]:
 
 def _assert_light(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
     launcher = _launcher()
-    baseline_argv = [launcher[0]] + [a for a in launcher[1:] if a.startswith("-") and a != "-m"] + ["-c", "pass"]
+    flags = []  # the interpreter options before -c CODE / -m venvd
+    for arg in launcher[1:]:
+        if arg in ("-c", "-m"):
+            break
+        flags.append(arg)
+    baseline_argv = [launcher[0], *flags, "-c", "pass"]
     baseline = {name for name, _ in _imports(baseline_argv, cwd, env)}
     allowed = baseline | CHEAP_STDLIB | (RUNPY if "-m" in launcher else frozenset())
     imported = _imports(argv, cwd, env)
