@@ -32,6 +32,7 @@ class Shell:
         self.hook = hook
         self.child: Optional[pexpect.spawn] = None
         self.log: list[str] = []
+        self._carry = ""
 
     # -- per-shell parts ---------------------------------------------------------------
     def argv(self) -> list[str]:
@@ -68,7 +69,9 @@ class Shell:
         self.child.sendline(f"printf '%s%s\\n' '{end[0]}' '{end[1]}'")
         self.child.expect_exact(_MARK_END)
         self.child.expect_exact(PROMPT)
-        return _clean(output)
+        # What the hook said at the prompt after the end marker belongs to the next command.
+        earlier, self._carry = self._carry, _clean("\n" + self.child.before)
+        return "\n".join(part for part in (earlier, _clean(output)) if part)
 
     def status_after(self, command: str) -> int:
         """The exit status the user sees at the prompt after *command* (hooks have run)."""

@@ -79,13 +79,16 @@ def run(workers: int = 1, quiet: float = 0.5) -> int:
     started = time.time()
     service: Optional[Service] = None
 
+    publishing = threading.Lock()
+
     def publish() -> None:
         if service is None:
             return
-        control.write_status({
-            "pid": os.getpid(), "started": started, "projects": sorted(service.projects),
-            **service.queue.snapshot(),
-        })
+        with publishing:  # workers and the watcher report from their own threads
+            control.write_status({
+                "pid": os.getpid(), "started": started, "projects": sorted(service.projects),
+                **service.queue.snapshot(),
+            })
 
     def on_signal(signum: int, _frame: object) -> None:
         say(f"daemon: signal {signum}, stopping")
@@ -96,7 +99,7 @@ def run(workers: int = 1, quiet: float = 0.5) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    service = Service(sync_root, project_inputs, workers=workers, quiet=quiet, on_change=publish)
+    service = Service(sync_root, project_inputs, workers=workers, quiet=quiet, on_change=publish, log=say)
     say(f"daemon: started (pid {os.getpid()}, python {sys.version.split()[0]})")
     publish()
     try:

@@ -32,7 +32,7 @@ class Queue:
         self._again: set[str] = set()  # changed while its sync was running
         self._cond = threading.Condition()
         self._stopping = False
-        self._on_change = on_change
+        self._report = on_change
         self.syncs = 0
         self.last_error: Optional[str] = None
         self._threads = [threading.Thread(target=self._work, name=f"sync-{i}", daemon=True) for i in range(workers)]
@@ -46,7 +46,13 @@ class Queue:
             else:
                 self._due[root] = time.monotonic() + (self._quiet if delay is None else delay)
             self._cond.notify_all()
-        self._on_change()
+        self.report()
+
+    def report(self) -> None:
+        try:
+            self._report()
+        except Exception:  # noqa: BLE001 - a status file we cannot write must not stop syncing
+            traceback.print_exc()
 
     def snapshot(self) -> dict:
         with self._cond:
@@ -77,7 +83,7 @@ class Queue:
             root = self._next()
             if root is None:
                 return
-            self._on_change()
+            self.report()
             try:
                 error = self._sync(root)
             except Exception as exc:  # noqa: BLE001 - one project's failure never stops the daemon
@@ -92,14 +98,14 @@ class Queue:
                     self._again.discard(root)
                     self._due[root] = time.monotonic() + self._quiet
                 self._cond.notify_all()
-            self._on_change()
+            self.report()
 
 
 class Service:
     """Which paths to watch for which project, rebuilt when the registry or trust changes."""
 
     def __init__(self, sync: SyncFn, inputs: InputsFn, workers: int = 1, quiet: float = 0.5,
-                 on_change: Callable[[], None] = lambda: None, log: Callable[[str], None] = print):
+                 on_change: Callable[[], None] = lambda: None, log: Callable[[str], None] = lambda _: None):
         self.queue = Queue(sync, workers, quiet, on_change)
         self._inputs = inputs
         self._log = log
@@ -122,9 +128,11 @@ class Service:
                 self._log(f"{root}: cannot read inputs: {exc}")
                 files = set()
             watched[root] = files
-        for root in watched.keys() - self.projects.keys():
-            self.queue.add(root, delay=0)  # newly watched: check (and sync) it now
+        new = watched.keys() - self.projects.keys()
         self.projects = watched
+        for root in sorted(new):
+            self.queue.add(root, delay=0)  # newly watched: check (and sync) it now
+        self.queue.report()  # the watch set itself is part of the status
 
     def watch_dirs(self) -> list[str]:
         from .control import requests_dir
