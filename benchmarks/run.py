@@ -25,11 +25,11 @@ sys.path.insert(0, str(HERE.parent))  # tests.wheelhouse
 sys.path.insert(0, str(HERE))
 
 import tools  # noqa: E402
-from ptyshell import BenchShell, count_forks, env_for_shell, terminate_all  # noqa: E402
+from ptyshell import PROTO, BenchShell, count_forks, env_for_shell, terminate_all  # noqa: E402
 from tests.wheelhouse import bench_name, build_many, write_wheel  # noqa: E402
 
 SHELLS = ("bash", "zsh", "fish")
-TOOLS = ("none", "venvd", "direnv", "mise")
+TOOLS = ("none", "venvd", "direnv", "mise", PROTO)
 N_PACKAGES = 25
 PENDING = "pending"
 
@@ -47,6 +47,7 @@ class Bench:
         self.results: dict[str, Any] = {"quick": self.quick}
         self.install_apt = args.install_apt
         self.only = set(args.only.split(",")) if args.only else None
+        self.no_proto = args.no_prototype
 
     # -- setup ---------------------------------------------------------------------------
     def setup(self) -> None:
@@ -99,6 +100,11 @@ class Bench:
             self.commands["direnv"] = [self.direnv]
         if self.mise:
             self.commands["mise"] = [self.mise]
+        if not self.no_proto:
+            import venvd
+
+            # Not a command: where the prototype launcher finds the venvd package.
+            self.commands[PROTO] = [os.path.dirname(os.path.dirname(os.path.abspath(venvd.__file__)))]
         self.tools = [t for t in TOOLS if t == "none" or t in self.commands]
         build_many(wh, N_PACKAGES)
         write_wheel(wh, bench_name(1), "1.1")  # for "one pin changes"
@@ -135,6 +141,7 @@ class Bench:
         if not (proj / ".venv" / "bin" / "python").exists():
             raise SystemExit(f"venvd did not create the venv: {made.stderr}")
         self.prompt_dir["venvd"] = self.cd_dir["venvd"] = proj
+        self.prompt_dir[PROTO] = self.cd_dir[PROTO] = proj
         if self.direnv:
             layout = self._project("direnv-layout")
             (layout / ".envrc").write_text(f"layout python {py}\n")
@@ -178,8 +185,8 @@ class Bench:
 
     # -- 1 and 2: prompts and cd in real shells -------------------------------------------
     def shells(self) -> None:
-        rounds, per_batch = (5, 100) if self.quick else (15, 200)
-        n_cd = 16 if self.quick else 40
+        rounds, per_batch = (4, 100) if self.quick else (12, 200)
+        n_cd = 8 if self.quick else 30
         prompt: dict[str, Any] = {}
         cd: dict[str, Any] = {}
         for shell_name in SHELLS:
@@ -210,19 +217,20 @@ class Bench:
             for sh in order:
                 out[sh.tool]["samples"].append(sh.batch("true", per_batch))
         for sh in opened:
-            loops = (2000 if sh.tool in ("none", "venvd") else 100) // (4 if self.quick else 1)
+            loops = (2000 if sh.tool in ("none", "venvd", PROTO) else 100) // (4 if self.quick else 1)
             out[sh.tool]["hook_loop"] = sh.hook_loop(loops)
             if self.strace:
-                n = 30
+                n = 20 if self.quick else 30
                 counted = count_forks(self.strace, sh, lambda sh=sh: [sh.command("true") for _ in range(n)],
                                       self.work / "strace.txt")
                 out[sh.tool]["forks_per_prompt"] = counted.forks / n
                 out[sh.tool]["python_per_prompt"] = counted.python_runs() / n
-        base = median(out["none"]["samples"])
+        base_samples = out["none"]["samples"]
         base_loop = out["none"].get("hook_loop")
         for tool, cell in out.items():
             cell["median"] = median(cell["samples"])
-            cell["added"] = None if base is None else cell["median"] - base
+            # Paired with the no-hook shell's batch of the same round: drift cancels out.
+            cell["added"] = median([t - b for t, b in zip(cell["samples"], base_samples)])
             if cell.get("hook_loop") is not None and base_loop is not None:
                 cell["hook_loop_added"] = cell["hook_loop"] - base_loop
         return out
@@ -248,21 +256,22 @@ class Bench:
                         cell = out.setdefault(label, {}).setdefault(sh.tool, {"samples": []})
                         cell["samples"].append(sh.command(f"cd {target}"))
             if self.strace:
+                pairs = 3 if self.quick else 5
                 for sh in opened:
                     counted = count_forks(
                         self.strace, sh,
-                        lambda sh=sh, steps=steps: [sh.command(f"cd {t}") for _ in range(5) for _, t in steps(sh)],
+                        lambda sh=sh, steps=steps: [sh.command(f"cd {t}") for _ in range(pairs) for _, t in steps(sh)],
                         self.work / "strace.txt")
                     for label, _ in steps(sh):
                         cell = out[label][sh.tool]
-                        cell["python_per_cd"] = counted.python_runs() / 10
-                        cell["forks_per_cd"] = counted.forks / 10
+                        cell["python_per_cd"] = counted.python_runs() / (2 * pairs)
+                        cell["forks_per_cd"] = counted.forks / (2 * pairs)
                         cell["execs"] = sorted(set(counted.execs))
         for label, cells in out.items():
-            base = median(cells["none"]["samples"])
+            base_samples = cells["none"]["samples"]
             for cell in cells.values():
                 cell["median"] = median(cell["samples"])
-                cell["added"] = None if base is None else cell["median"] - base
+                cell["added"] = median([t - b for t, b in zip(cell["samples"], base_samples)])
         return out
 
     # -- 3 and 4: onboarding and sync --------------------------------------------------------
@@ -310,7 +319,7 @@ class Bench:
         return time.perf_counter() - started
 
     def onboarding(self) -> None:
-        rounds = 2 if self.quick else 3
+        rounds = 1 if self.quick else 3
         templates = self._templates()
         out: dict[str, Any] = {}
         for kind in ("uv", "pip"):
@@ -401,22 +410,20 @@ class Bench:
         import venvd
 
         src = os.path.dirname(os.path.dirname(os.path.abspath(venvd.__file__)))
-        typing_stub = ("import sys, types; t = types.ModuleType('typing'); t.TYPE_CHECKING = False;"
-                       " t.__getattr__ = lambda name: object; sys.modules['typing'] = t; ")
+        from ptyshell import proto_code
+
+        from venvd.launcher import launcher
+
+        hook = launcher()
         cases = {
             "python -I -S -c pass (interpreter floor)": ([vpy, "-I", "-S", "-c", "pass"], proj),
             "python -I -c pass (+ site)": ([vpy, "-I", "-c", "pass"], proj),
-            "venvd export bash, ready project (hook's launcher: -I -m venvd)":
-                (self.commands["venvd"] + ["export", "bash"], proj),
-            "venvd export bash, non-project dir": (self.commands["venvd"] + ["export", "bash"], self.outside / "a"),
-            "same, ready project, launched with -I -c (no runpy)":
-                ([vpy, "-I", "-c", "import sys; from venvd.cli import main; sys.exit(main())", "export", "bash"], proj),
-            "same, -I -S -c with venvd's dir on sys.path (no site)":
-                ([vpy, "-I", "-S", "-c", f"import sys; sys.path.insert(0, {src!r}); from venvd.cli import main;"
-                  " sys.exit(main())", "export", "bash"], proj),
-            "same, -I -S -c, and typing never imported (emulated with a stub)":
-                ([vpy, "-I", "-S", "-c", typing_stub + f"sys.path.insert(0, {src!r}); from venvd.cli import main;"
-                  " sys.exit(main())", "export", "bash"], proj),
+            "venvd export bash, entering a ready project (the hook's launcher)": (hook + ["export", "bash"], proj),
+            "venvd export bash, a non-project dir (the hook's launcher)":
+                (hook + ["export", "bash"], self.outside / "a"),
+            "same as entering, launched with -I -m venvd (runpy)": ([vpy, "-I", "-m", "venvd", "export", "bash"], proj),
+            "same as entering, launched with -I -S -c (no site; venvd's dir put on sys.path)":
+                ([vpy, "-I", "-S", "-c", proto_code(src), "export", "bash"], proj),
         }
         if self.direnv:
             cases["direnv export bash, entering a plain .envrc"] = (
@@ -431,8 +438,10 @@ class Bench:
         self.results["bounds"] = out
 
     def daemon(self) -> None:
-        # Issue 4 (the daemon) is not built yet: no numbers until it is.
-        self.results["daemon"] = {"status": "not built"}
+        # Placeholder for issue 4 (the daemon): no numbers until its benchmark is written.
+        # It will time a lockfile write to synced, and RSS and idle CPU with 200 projects.
+        has_command = self.run(self.commands["venvd"] + ["daemon", "--help"], self.work).returncode == 0
+        self.results["daemon"] = {"status": "not built", "venvd_daemon_command": has_command}
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
@@ -444,6 +453,8 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                    help="the projects' interpreter (default: the real binary behind this Python)")
     p.add_argument("--install-apt", action="store_true", help="apt-get install direnv and strace when missing")
     p.add_argument("--only", default="", help="comma-separated parts: shells,onboarding,bounds")
+    p.add_argument("--no-prototype", action="store_true",
+                   help="leave out the venvd-proto rows (venvd with the recommended changes, emulated)")
     p.add_argument("--out", default=str(HERE), help="where results.md and results.json go")
     args = p.parse_args(argv)
     if args.python is None:
