@@ -31,7 +31,7 @@ def get_shell(name: str) -> Shell:
     if key not in _REGISTRY:
         raise VenvdError(f"unknown shell {name!r}; venvd knows: {', '.join(names())}")
     module_name, class_name = _REGISTRY[key]
-    from importlib import import_module
-
-    module = import_module(f"{__name__}.{module_name}")
+    # __import__ rather than importlib.import_module: importing importlib (and with it
+    # warnings) costs time on every directory change.
+    module = __import__(f"{__name__}.{module_name}", fromlist=[class_name])
     return getattr(module, class_name)()
