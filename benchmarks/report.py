@@ -108,7 +108,7 @@ def budgets(results: dict[str, Any]) -> list[str]:
         check = cell.get("noop_check", {})
         added, installers = check.get("added"), check.get("installers_started")
         ok = None if check.get("status") != "ok" else (added is not None and added <= 0.001 and not installers)
-        lines.append(f"| no-op sync check ({kind}) ≤ 1 ms, no installer | {_ms(added)}; installers started: "
+        lines.append(f"| no-op sync check ({kind}) ≤ 1 ms, no installer | {_ms(added, 3)}; installers started: "
                      f"{len(installers or [])} | {_verdict(ok)} |")
     return lines
 
@@ -160,8 +160,10 @@ def write_report(results: dict[str, Any], out: Path) -> None:
             md.append(f"| one pin changes, {kind} | {_ms(pin.get('venvd'), 0)} | {_ms(pin.get('by_hand'), 0)} | "
                       f"{_ratio(pin.get('venvd'), pin.get('by_hand'))} | {pin.get('status')} |")
             check = cell.get("noop_check", {})
-            md.append(f"| no-op sync check, {kind} (export in the synced project − export without inputs) | "
-                      f"{_ms(check.get('added'))} | | | {check.get('status')} |")
+            md.append(f"| no-op sync check, {kind}: `compute()` in the synced project − in one without inputs "
+                      f"({_ms(check.get('compute_synced'), 3)} − {_ms(check.get('compute_no_inputs'), 3)}, in "
+                      f"one process); whole `venvd export` processes: {_ms(check.get('process_added'))} | "
+                      f"{_ms(check.get('added'), 3)} | | | {check.get('status')} |")
     if "bounds" in results:
         md += ["", "## What bounds a directory change", "",
                "Each command spawned from Python, median wall time (spawn overhead included, the same "

@@ -362,13 +362,34 @@ class Bench:
             samples.append(time.perf_counter() - started)
         return statistics.median(samples)
 
+    _IN_PROCESS = (
+        "import os, statistics, sys, time\n"
+        "from venvd.export import compute\n"
+        "out = []\n"
+        "for path in sys.argv[1:]:\n"
+        "    os.chdir(path); env = dict(os.environ, PWD=path); compute(env); samples = []\n"
+        "    for _ in range(200):\n"
+        "        t = time.perf_counter(); compute(env); samples.append(time.perf_counter() - t)\n"
+        "    out.append(statistics.median(samples))\n"
+        "print(*out)\n"
+    )
+
     def _noop_check(self, project: Path, synced: bool) -> dict[str, Any]:
-        """``venvd export`` in a synced project minus the same in a ready project with
-        no requirements: what the sync check adds; and whether an installer ran."""
+        """What the sync check adds to a directory change into a synced project: the
+        core of ``venvd export`` (``compute``) timed in one process, in the synced project
+        and in a ready project without inputs; also the whole process, spawned; and
+        whether an installer ran (strace)."""
         n = 20 if self.quick else 60
         export = self.commands["venvd"] + ["export", "bash"]
         with_inputs = self._spawn_median(export, project, n)
         without = self._spawn_median(export, self.prompt_dir["venvd"], n)
+        timed = self.run([self.venvd_python(), "-I", "-c", self._IN_PROCESS, str(project),
+                          str(self.prompt_dir["venvd"])], project)
+        try:
+            core_synced, core_plain = (float(x) for x in timed.stdout.split())
+        except ValueError:
+            core_synced = core_plain = None
+            tools.log(f"in-process timing failed: {timed.stderr.strip()[-300:]}")
         installers: list[str] = []
         if self.strace:
             trace = self.work / "strace-export.txt"
@@ -376,7 +397,9 @@ class Bench:
             for line in trace.read_text(errors="replace").splitlines():
                 if "execve(" in line and any(w in line.split('"')[1] for w in ("/uv", "pip")):
                     installers.append(line.split('"')[1])
-        return {"export_synced": with_inputs, "export_no_inputs": without, "added": with_inputs - without,
+        added = None if core_synced is None or core_plain is None else core_synced - core_plain
+        return {"export_synced": with_inputs, "export_no_inputs": without, "process_added": with_inputs - without,
+                "compute_synced": core_synced, "compute_no_inputs": core_plain, "added": added,
                 "installers_started": installers, "status": "ok" if synced else PENDING}
 
     def _pin_change(self, kind: str, sh: BenchShell, project: Path, synced: bool, rounds: int) -> dict[str, Any]:

@@ -11,13 +11,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Optional
 
 import pytest
 
-from tests.conftest import IN_CI, allow, make_project, need_python
+from tests.conftest import IN_CI, make_project, need_python
 
 # What the interpreter imports by itself is measured (``-c pass``, same flags) and always
 # allowed; on top of that a directory change may import only these.
