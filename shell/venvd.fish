@@ -33,16 +33,66 @@ function __venvd_deactivate
     end
 end
 
+# Does directory $argv[1] hold a project marker (src/venvd/project.py, filled in by `venvd hook`)?
+set -g __venvd_markers @VENVD_MARKERS@
+function __venvd_has_marker
+    set -l d $argv[1]
+    for m in $__venvd_markers
+        test -e "$d/$m"; and return 0
+    end
+    test -d "$d/.venv"; and return 0
+    if test -e "$d/.python-version"; and test "$d" != "$HOME"  # ~/.python-version alone is pyenv's
+        return 0
+    end
+    for f in $d/requirements*.txt $d/pylock.*.toml  # a glob matching nothing is empty in `for`
+        return 0
+    end
+    return 1
+end
+
+# A cd that cannot change what venvd does: $PWD's nearest marker directory is still
+# $_VENVD_ROOT (or there is still none). Decided with builtins. Inside a project the
+# directories walked are watched from now on (their mtime), so a marker created in one
+# of them is noticed; a directory changed since the stamp costs one export.
+function __venvd_same_root
+    set -l d $PWD
+    set -g _VENVD_CHAIN
+    while true
+        if test -n "$_VENVD_ROOT"; and test "$d" = "$_VENVD_ROOT"
+            return 0
+        end
+        __venvd_has_marker $d; and return 1
+        set -a _VENVD_CHAIN $d
+        if test "$d" = /; or test -z "$d"
+            set -g _VENVD_CHAIN  # outside any project only $PWD's markers matter (checked each prompt)
+            test -z "$_VENVD_ROOT"
+            return $status
+        end
+        set d (string replace -r '/[^/]*$' '' -- $d)
+        test -z "$d"; and set d /
+    end
+end
+
 function __venvd_hook --on-variable PWD --on-event fish_prompt
     set -l venvd_status $status
-    if test "$PWD" = "$_VENVD_PWD"; and test "$VIRTUAL_ENV" = "$_VENVD_VE"; and test -n "$_VENVD_STAMP"; and test -e "$_VENVD_STAMP"
-        for file in $_VENVD_WATCH
-            if test "$file" -nt "$_VENVD_STAMP"
+    if test "$VIRTUAL_ENV" = "$_VENVD_VE"; and test -n "$_VENVD_STAMP"; and test -e "$_VENVD_STAMP"
+        if test "$PWD" != "$_VENVD_PWD"; and __venvd_same_root
+            set -g _VENVD_PWD $PWD
+        end
+        if test "$PWD" = "$_VENVD_PWD"
+            # Outside a project, a marker appearing here (uv init, git clone .) makes one.
+            if test -z "$_VENVD_ROOT"; and __venvd_has_marker $PWD
                 __venvd_export
                 return $venvd_status
             end
+            for file in $_VENVD_WATCH $_VENVD_CHAIN
+                if test "$file" -nt "$_VENVD_STAMP"
+                    __venvd_export
+                    return $venvd_status
+                end
+            end
+            return $venvd_status
         end
-        return $venvd_status
     end
     __venvd_export
     return $venvd_status

@@ -30,22 +30,68 @@ _venvd_deactivate() {
   if [[ ${1-} == nondestructive ]]; then _venvd_export --undo; else _venvd_export --off; fi
 }
 
+# Does directory $1 hold a project marker (src/venvd/project.py, filled in by `venvd hook`)?
+_venvd_markers=(@VENVD_MARKERS@)
+_venvd_has_marker() {
+  local _venvd_m
+  for _venvd_m in "${_venvd_markers[@]}"; do
+    [[ -e $1/$_venvd_m ]] && return 0
+  done
+  [[ -d $1/.venv ]] && return 0
+  [[ -e $1/.python-version && $1 != "${HOME-}" ]] && return 0  # ~/.python-version alone is pyenv's
+  for _venvd_m in $1/requirements*.txt(N) $1/pylock.*.toml(N); do
+    return 0
+  done
+  return 1
+}
+
+# A cd that cannot change what venvd does: $PWD's nearest marker directory is still
+# $_VENVD_ROOT (or there is still none). Decided with builtins. Inside a project the
+# directories walked are watched from now on (their mtime), so a marker created in one
+# of them is noticed; a directory changed since the stamp costs one export.
+_venvd_same_root() {
+  local _venvd_d=$PWD
+  _VENVD_CHAIN=()
+  while :; do
+    if [[ -n ${_VENVD_ROOT-} && $_venvd_d == "$_VENVD_ROOT" ]]; then return 0; fi
+    _venvd_has_marker "$_venvd_d" && return 1
+    _VENVD_CHAIN+=("$_venvd_d")
+    if [[ $_venvd_d == / || -z $_venvd_d ]]; then
+      _VENVD_CHAIN=()  # outside any project only $PWD's markers matter (checked each prompt)
+      [[ -z ${_VENVD_ROOT-} ]]
+      return
+    fi
+    _venvd_d=${_venvd_d%/*}
+    _venvd_d=${_venvd_d:-/}
+  done
+}
+
 _venvd_hook() {
   local _venvd_status=$? _venvd_file
-  if [[ $PWD == "${_VENVD_PWD-}" && ${VIRTUAL_ENV-} == "${_VENVD_VE-}" && -n ${_VENVD_STAMP-} && -e $_VENVD_STAMP ]]; then
-    for _venvd_file in "${_VENVD_WATCH[@]}"; do
-      if [[ $_venvd_file -nt $_VENVD_STAMP ]]; then
+  if [[ ${VIRTUAL_ENV-} == "${_VENVD_VE-}" && -n ${_VENVD_STAMP-} && -e $_VENVD_STAMP ]]; then
+    if [[ $PWD != "${_VENVD_PWD-}" ]] && _venvd_same_root; then
+      _VENVD_PWD=$PWD
+    fi
+    if [[ $PWD == "${_VENVD_PWD-}" ]]; then
+      # Outside a project, a marker appearing here (uv init, git clone .) makes one.
+      if [[ -z ${_VENVD_ROOT-} ]] && _venvd_has_marker "$PWD"; then
         _venvd_export
         return $_venvd_status
       fi
-    done
-    return $_venvd_status
+      for _venvd_file in "${_VENVD_WATCH[@]}" "${_VENVD_CHAIN[@]}"; do
+        if [[ $_venvd_file -nt $_VENVD_STAMP ]]; then
+          _venvd_export
+          return $_venvd_status
+        fi
+      done
+      return $_venvd_status
+    fi
   fi
   _venvd_export
   return $_venvd_status
 }
 
-typeset -ga _VENVD_WATCH
+typeset -ga _VENVD_WATCH _VENVD_CHAIN
 autoload -Uz add-zsh-hook
 add-zsh-hook precmd _venvd_hook
 add-zsh-hook chpwd _venvd_hook

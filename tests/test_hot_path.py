@@ -211,3 +211,39 @@ def test_a_no_op_prompt_forks_no_process(name: str, home: Path, tmp_path: Path) 
         f"{len(spawned)} processes forked over {NO_OP_PROMPTS} no-op prompts in {name}:\n"
         + "\n".join(spawned + execs)
     )
+
+
+@pytest.mark.shells
+@pytest.mark.parametrize("name", ["bash", "zsh", "fish"])
+def test_a_cd_within_a_project_or_between_non_project_dirs_forks_no_process(
+        name: str, home: Path, tmp_path: Path) -> None:
+    from tests.shellharness import SHELLS, shell_env
+
+    strace = _strace()
+    python = need_python("3.12")
+    which_shell(name)
+    project = make_project(home / "proj", "3.12")
+    subprocess.run([python, "-m", "venv", "--without-pip", str(project / ".venv")], check=True)
+    (project / "src" / "pkg").mkdir(parents=True)
+    (project / "docs").mkdir()
+    plain = tmp_path / "plain"
+    (plain / "a" / "b").mkdir(parents=True)
+    trace = tmp_path / "strace.txt"
+    with _traced(SHELLS[name], strace, trace)(tmp_path / "rc", shell_env(), project) as shell:
+        assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+        shell.run("true")
+        before = len(trace.read_text(errors="replace").splitlines())
+        for step in ("cd src", "cd pkg", "cd ../../docs", "cd ..", "cd src/pkg"):
+            shell.run(step)
+        lines = trace.read_text(errors="replace").splitlines()[before:]
+        spawned = [line for line in lines if _SPAWN.match(line) and "CLONE_THREAD" not in line]
+        assert not spawned, f"{name}: a cd within the project forked:\n" + "\n".join(spawned)
+        shell.run(f"cd {plain}")  # leaving: one export, deactivating
+        assert shell.getenv("VIRTUAL_ENV") is None
+        shell.run("true")
+        before = len(trace.read_text(errors="replace").splitlines())
+        for step in ("cd a", "cd b", "cd ..", f"cd {plain}/a/b", "cd /"):
+            shell.run(step)
+        lines = trace.read_text(errors="replace").splitlines()[before:]
+    spawned = [line for line in lines if _SPAWN.match(line) and "CLONE_THREAD" not in line]
+    assert not spawned, f"{name}: a cd between non-project dirs forked:\n" + "\n".join(spawned)

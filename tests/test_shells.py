@@ -212,3 +212,16 @@ def test_entering_a_subdirectory_keeps_the_env_and_leaving_a_deleted_project_cle
     shell.run(f"cd {home} && rm -rf {project}")
     assert shell.getenv("VIRTUAL_ENV") is None
     assert str(project) not in shell.getenv("PATH")
+
+
+def test_a_marker_created_where_the_shell_stands_is_noticed(open_shell, home: Path):
+    need_python("3.12")
+    need_python("3.11")
+    outer = make_project(home / "outer", "3.12")
+    (outer / "sub" / "deeper").mkdir(parents=True)
+    shell = open_shell(cwd=outer)
+    shell.run("cd sub/deeper")  # decided by the hook alone: still the outer project
+    assert shell.getenv("VIRTUAL_ENV") == str(outer / ".venv")
+    make_project(outer / "sub", "3.11")  # the directory above becomes a project of its own
+    shell.run("true")
+    assert python_info(shell) == (str(outer / "sub" / ".venv"), "3.11")

@@ -156,7 +156,6 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
         project = None
         target = KEEP
     else:
-        watch.add(pwd)
         project = find_project(pwd)
     if project is not None:
         _watch_project(watch, pwd, project)
@@ -200,6 +199,9 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
         env = env_change(environ, record, None)
         deactivate = False
     state["_VENVD_PWD"] = pwd
+    # The nearest marker directory: a cd that keeps it is decided by the hook alone.
+    state["_VENVD_ROOT"] = (project.member or project.root) if project is not None else ""
+    state["_VENVD_CHAIN"] = []
     state["_VENVD_VE"] = (env["VIRTUAL_ENV"] if "VIRTUAL_ENV" in env else active) or ""
     state["_VENVD_WATCH"] = watch.paths
     state["_VENVD_STAMP"] = watch.stamp(os.path.join(cache_dir(), "stamps"))

@@ -15,6 +15,9 @@ MARKER_FILES = frozenset({
     "pylock.toml", "poetry.lock", "Pipfile", "Pipfile.lock",
 })
 VENV_MARKER = ".venv"
+# The plain file names a hook tests itself; it handles .python-version (not in $HOME),
+# .venv (a directory) and the requirements*.txt / pylock.*.toml patterns on its own.
+HOOK_MARKERS = tuple(sorted(MARKER_FILES - {".python-version"}))
 
 
 def _is_marker(name: str) -> bool:

@@ -66,22 +66,22 @@ class Watch:
             pass
         os.utime(tmp, ns=(self._newest, self._newest))
         os.replace(tmp, path)
-        if self._newest % 64 == 0:  # now and then, as cheaply as a coin toss
-            _forget_old_stamps(stamp_dir)
+        if (self._newest // 1000) % 64 == 0:  # now and then, as cheaply as a coin toss
+            _forget_old_stamps(stamp_dir, keep=path)
         return path
 
 
 STAMP_LIFETIME_NS = 30 * 24 * 3600 * 10**9
 
 
-def _forget_old_stamps(stamp_dir: str) -> None:
+def _forget_old_stamps(stamp_dir: str, keep: str) -> None:
     """Remove stamps older than a month. A shell whose stamp is gone simply runs
     ``venvd export`` once more at its next prompt and gets a new one."""
     import time
 
     cutoff = time.time_ns() - STAMP_LIFETIME_NS
     for name in os.listdir(stamp_dir):
-        if name.isdigit() and int(name) < cutoff:
+        if name.isdigit() and int(name) < cutoff and os.path.join(stamp_dir, name) != keep:
             try:
                 os.unlink(os.path.join(stamp_dir, name))
             except OSError:

@@ -80,7 +80,13 @@ class Shell:
         return "".join(line + "\n" for line in lines)
 
     def replacements(self, command: list[str], dirs: str) -> dict[str, str]:
-        return {"@VENVD_COMMAND@": " ".join(self.quote(word) for word in command), "@VENVD_DIRS@": self.quote(dirs)}
+        from ..project import HOOK_MARKERS
+
+        return {
+            "@VENVD_COMMAND@": " ".join(self.quote(word) for word in command),
+            "@VENVD_DIRS@": self.quote(dirs),
+            "@VENVD_MARKERS@": " ".join(self.quote(name) for name in HOOK_MARKERS),
+        }
 
     def hook(self, command: list[str], dirs: str) -> str:
         """The hook script with the launcher of this venvd installation filled in."""

@@ -1,0 +1,34 @@
+"""The stamp the hook compares watched files against."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from venvd.watch import STAMP_LIFETIME_NS, Watch
+
+
+def test_the_stamp_is_the_newest_mtime_and_is_shared(tmp_path: Path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_text("1")
+    b.write_text("2")
+    os.utime(a, ns=(10**18, 10**18))
+    os.utime(b, ns=(2 * 10**18, 2 * 10**18))
+    first, second = Watch(), Watch()
+    for w in (first, second):
+        w.add_input(str(a))
+        w.add(str(b))
+        w.add(str(tmp_path / "missing"))
+    stamp = first.stamp(str(tmp_path / "stamps"))
+    assert os.stat(stamp).st_mtime_ns == 2 * 10**18
+    assert second.stamp(str(tmp_path / "stamps")) == stamp
+
+
+def test_old_stamps_are_forgotten_but_never_the_one_just_made(tmp_path: Path):
+    stamps = tmp_path / "stamps"
+    stamps.mkdir()
+    (stamps / "5").write_text("")  # ancient
+    empty = Watch()  # nothing watched: the stamp is time 0, which is "old" too
+    made = empty.stamp(str(stamps))
+    assert os.path.exists(made), "a shell with nothing to watch still needs its stamp"
+    assert STAMP_LIFETIME_NS > 0 and not (stamps / "5").exists()
