@@ -21,9 +21,11 @@ from tests.conftest import IN_CI, make_project, need_python, which_shell
 # What the interpreter imports by itself is measured (``-c pass``, same flags) and always
 # allowed; on top of that a directory change may import only these.
 CHEAP_STDLIB = frozenset({"__future__", "marshal", "zlib", "errno"})
+# What site would have imported anyway; with -S (no site) venvd imports os itself.
+OS_MODULES = frozenset({"os", "stat", "_stat", "posixpath", "genericpath", "_collections_abc"})
 # What `python -m` costs (runpy and its imports), allowed while the hook launches venvd
 # with -m (benchmarks/results.md shows what dropping -m would save).
-RUNPY = frozenset({
+RUNPY = frozenset({  # kept for a -m launcher; the hook uses -c
     "runpy", "importlib", "importlib.util", "importlib.machinery", "importlib._abc", "importlib._bootstrap",
     "contextlib", "collections", "_collections", "functools", "_functools", "operator", "_operator",
     "keyword", "reprlib", "itertools", "types", "warnings", "pkgutil",
@@ -89,7 +91,7 @@ def _assert_light(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
         flags.append(arg)
     baseline_argv = [launcher[0], *flags, "-c", "pass"]
     baseline = {name for name, _ in _imports(baseline_argv, cwd, env)}
-    allowed = baseline | CHEAP_STDLIB | (RUNPY if "-m" in launcher else frozenset())
+    allowed = baseline | CHEAP_STDLIB | OS_MODULES | (RUNPY if "-m" in launcher else frozenset())
     imported = _imports(argv, cwd, env)
     extra = [(name, parent) for name, parent in imported if name not in allowed and not VENVD_HOT.match(name)]
     if extra:

@@ -47,7 +47,8 @@ def test_installed_hook_embeds_the_installations_interpreter(wheel: Path, tmp_pa
         out = subprocess.run([str(venv / "bin" / "venvd"), "hook", name], check=True, capture_output=True, text=True)
         template = (SHELL_DIR / f"venvd.{name}").read_text()
         python = str(venv / "bin" / "python")
-        assert f"'{python}' '-I' '-c' 'import sys; from venvd.cli import main; sys.exit(main())'" in out.stdout
+        assert f"'{python}' '-I' '-S' '-c' 'import sys; sys.path.extend([" in out.stdout
+        assert str(venv / "lib") in out.stdout, "the installation's own site-packages is named"
         # Everything but the two placeholders is the template, byte for byte.
         head = template.split("@VENVD_COMMAND@")[0]
         assert out.stdout.startswith(head)

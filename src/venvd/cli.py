@@ -61,6 +61,12 @@ def main(argv: Optional[list[str]] = None) -> int:
             from .export import main_export
 
             return main_export(args[1:])
+        if sys.flags.no_site:
+            # Started by a hook with -S (see launcher.py): everything but the hot path
+            # gets the interpreter's full site setup (.pth files included).
+            import site
+
+            site.main()
         return _dispatch(args)
     except VenvdError as exc:
         say(str(exc))
