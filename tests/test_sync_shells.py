@@ -20,8 +20,6 @@ def alpha_version(shell) -> str:  # noqa: ANN001 - tests.shellharness.Shell
 @pytest.mark.parametrize("installer", ["uv", "pip"])
 def test_a_pin_change_is_synced_at_the_next_prompt(open_shell, home: Path, offline: Path,  # noqa: F811
                                                    shell_name: str, installer: str) -> None:
-    if installer == "pip" and shell_name != "bash":
-        pytest.skip("pip at the prompt: bash is enough (the shells differ only in the hook)")
     project = make_project(home / "proj", "3.12")
     (project / "requirements.txt").write_text(f"{ALPHA}==1.0\n")
     shell = open_shell(VENVD_INSTALLER=installer)

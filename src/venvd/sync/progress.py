@@ -66,12 +66,14 @@ class Runner:
         reader = threading.Thread(target=self._read, args=(proc, lines), daemon=True)
         reader.start()
         try:
-            while True:
-                try:
-                    code = proc.wait(timeout=0.1 if self.tty else 1.0)
-                    break
-                except subprocess.TimeoutExpired:
+            # Wait on the reader (it ends when the installer closes its output), not on
+            # proc.wait(timeout=…): CPython implements that by polling with sleeps of up
+            # to 50 ms, which a fast uv sync would spend mostly asleep.
+            while reader.is_alive():
+                reader.join(timeout=0.1 if self.tty else 1.0)
+                if reader.is_alive():
                     self.draw()
+            code = proc.wait()
         except BaseException:
             _stop(proc)
             raise
