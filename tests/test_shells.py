@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import allow, make_project, need_python, venvd_script
-from tests.shellharness import SHELLS, Shell, shell_env
+from tests.shellharness import PROMPT, SHELLS, Shell, shell_env
 
 pytestmark = pytest.mark.shells
 
@@ -225,3 +225,24 @@ def test_a_marker_created_where_the_shell_stands_is_noticed(open_shell, home: Pa
     make_project(outer / "sub", "3.11")  # the directory above becomes a project of its own
     shell.run("true")
     assert python_info(shell) == (str(outer / "sub" / ".venv"), "3.11")
+
+
+def test_ctrl_c_while_creating_leaves_nothing_half_done_and_is_not_retried(open_shell, home: Path):
+    need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    # The standard library's venv (with ensurepip) takes seconds: time to press Ctrl-C.
+    shell = open_shell(VENVD_INSTALLER="pip")
+    assert shell.child is not None
+    shell.child.sendline(f"cd {project}")
+    shell.child.expect_exact("venvd: creating")
+    shell.child.sendintr()
+    shell.child.expect_exact(PROMPT)
+    assert shell.getenv("VIRTUAL_ENV") is None
+    assert str(project / ".venv") not in shell.getenv("PATH")
+    assert not (project / ".venv").exists(), "an interrupted creation is removed"
+    out = shell.run("true")
+    assert "creating" not in out.replace("creating ~/proj/.venv was interrupted", ""), out
+    assert not (project / ".venv").exists(), "the next prompt does not start it again"
+    shell.run("venvd sync")
+    shell.run("true")
+    assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")

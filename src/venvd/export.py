@@ -86,7 +86,7 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
                 "venvd did not make it, so it is left as it is (remove it to let venvd rebuild it)")
     else:
         from .interpreters import find_interpreter
-        from .venv import create, write_marker
+        from .venv import write_marker
 
         interpreter = find_interpreter(request, environ, cache_dir=cache_dir())
         if marker is not None and marker.get("state") == "ok" and marker.get("interpreter") == interpreter.path \
@@ -94,13 +94,7 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
             # Same interpreter under another request (e.g. "3.12" became "3.12.1"): keep the venv.
             write_marker(venv, **{**marker, "request": key})
         else:
-            import time
-
-            verb = "recreating" if marker is not None else "creating"
-            say(f"{verb} {display_path(venv)} with Python {interpreter.version} ({interpreter.path})")
-            started = time.monotonic()
-            create(venv, interpreter.path, interpreter.version, project.name, key)
-            say(f"{display_path(venv)} ready in {time.monotonic() - started:.1f}s")
+            _create(project, config, environ, venv, interpreter, key, recreate=marker is not None)
         cfg = read_pyvenv_cfg(venv)
     from .sync.engine import ensure_synced
 
@@ -108,6 +102,39 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
     ensure_synced(project, config, venv, environ, watch)
     prompt = (cfg or {}).get("prompt") or project.name
     return Target(project.root, venv, bin_dir(venv), prompt)
+
+
+def _create(project: Project, config: Config, environ: Mapping[str, str], venv: str, interpreter, key: str,
+            recreate: bool) -> None:
+    """Create the venv (uv when the installer is uv, else the stdlib's venv), remembering
+    a failure or a Ctrl-C so the next prompt does not start the same attempt again."""
+    import time
+
+    from .installers import choose
+    from .sync.engine import explicit_request
+    from .venv import create, find_uv, forget_failure, remember_failure, remembered_failure
+
+    attempt = f"{key}|{interpreter.path}"
+    shown = display_path(venv)
+    if not explicit_request():
+        failure = remembered_failure(venv, attempt)
+        if failure is not None:
+            raise VenvdError(f"creating {shown} {failure} before; 'venvd sync' tries again "
+                             "(so does changing the Python request)")
+    uv = find_uv() if choose(config, environ).name == "uv" else None
+    say(f"{'recreating' if recreate else 'creating'} {shown} with Python {interpreter.version} ({interpreter.path})")
+    started = time.monotonic()
+    try:
+        create(venv, interpreter.path, interpreter.version, project.name, key, uv)
+    except KeyboardInterrupt:
+        remember_failure(venv, attempt, "was interrupted")
+        say(f"creating {shown} was interrupted; nothing is active ('venvd sync' creates it)")
+        raise
+    except VenvdError as exc:
+        remember_failure(venv, attempt, f"failed ({exc})")
+        raise
+    forget_failure(venv)
+    say(f"{shown} ready in {time.monotonic() - started:.1f}s")
 
 
 def _watch_project(watch: Watch, pwd: str, project: Project) -> None:

@@ -74,6 +74,46 @@ def write_marker(venv: str, **fields: str) -> None:
     os.replace(tmp, path)
 
 
+def _failure_file(venv: str) -> str:
+    import zlib
+
+    from .paths import state_dir
+
+    key = os.path.abspath(venv).encode("utf-8", "surrogateescape")
+    return os.path.join(state_dir(), "failed-creations", f"{zlib.crc32(key):08x}-{len(key)}")
+
+
+def remembered_failure(venv: str, attempt: str) -> Optional[str]:
+    """What went wrong when creating *venv* for the same *attempt* (request and
+    interpreter) before, or None. Like a failed sync, a failed or interrupted creation
+    is not retried on every prompt: only when the request changes or on `venvd sync`."""
+    try:
+        with open(_failure_file(venv), encoding="utf-8") as f:
+            fields = dict(decode_pairs(f.read().rstrip("\n")))
+    except OSError:
+        return None
+    if fields.get("venv") != os.path.abspath(venv) or fields.get("attempt") != attempt:
+        return None
+    return fields.get("error") or "failed"
+
+
+def remember_failure(venv: str, attempt: str, error: str) -> None:
+    path = _failure_file(venv)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(encode_pairs([("venv", os.path.abspath(venv)), ("attempt", attempt), ("error", error)]) + "\n")
+    except OSError:
+        pass  # remembering is a courtesy; the next prompt would simply try again
+
+
+def forget_failure(venv: str) -> None:
+    try:
+        os.unlink(_failure_file(venv))
+    except OSError:
+        pass
+
+
 def is_usable(venv: str) -> bool:
     return read_pyvenv_cfg(venv) is not None and os.path.exists(python_path(venv))
 
@@ -144,8 +184,9 @@ def _create_in_place(venv: str, interpreter_path: str, version: str, prompt: str
                 f.write("# created by venvd\n*\n")
 
 
-def create(venv: str, interpreter_path: str, version: str, prompt: str, request: str) -> None:
-    """Create *venv* from the interpreter (or replace the venvd-made venv there).
+def create(venv: str, interpreter_path: str, version: str, prompt: str, request: str, uv: Optional[str]) -> None:
+    """Create *venv* from the interpreter (or replace the venvd-made venv there), with
+    *uv* when given, else the standard library's venv module.
 
     The venv that was there stays in place until the new one is complete, so a
     failed creation leaves the previous environment working.
@@ -154,7 +195,6 @@ def create(venv: str, interpreter_path: str, version: str, prompt: str, request:
 
     from .locking import FileLock, venv_lock_path
 
-    uv = find_uv()
     with FileLock(venv_lock_path(venv)):
         marker = read_marker(venv)
         if marker is not None and marker.get("request") == request and marker.get("interpreter") == interpreter_path \

@@ -47,6 +47,11 @@ def set_options(force: bool = False, explicit: bool = False, daemon: bool = Fals
     _options.outcome = None
 
 
+def explicit_request() -> bool:
+    """True inside `venvd sync`/`venvd exec`: retry what failed before."""
+    return _options.explicit
+
+
 def last_outcome() -> Optional[str]:
     return _options.outcome
 
