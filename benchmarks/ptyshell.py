@@ -27,39 +27,16 @@ def _q(word: str) -> str:
 
 
 def hook_line(shell: str, tool: str, commands: dict[str, list[str]]) -> str:
-    """The rc line a user writes to install *tool*'s hook in *shell*."""
+    """The rc line a user writes to install *tool*'s hook in *shell*. For venvd,
+    ``commands["venvd-hook"]`` is the installed ``venvd`` console script, so the shell
+    runs exactly the hook (and the launcher embedded in it) that a user's rc gets."""
     if tool == "none":
         return ""
-    if tool == PROTO:
-        return _proto_lines(shell, commands)
-    argv = " ".join(_q(w) for w in commands[tool])
+    argv = " ".join(_q(w) for w in commands["venvd-hook" if tool == "venvd" else tool])
     verb = "activate" if tool == "mise" else "hook"
     if shell == "fish":
         return f"{argv} {verb} fish | source"
     return f'eval "$({argv} {verb} {shell})"'
-
-
-PROTO = "venvd-proto"
-PROTOTYPES = Path(__file__).resolve().parent / "prototypes"
-
-
-def proto_code(src: str) -> str:
-    """The code of a launcher run with ``-I -S -c``: no ``site`` (its .pth files and
-    sitecustomize), venvd's own directory put on sys.path by hand."""
-    return f'import sys; sys.path.insert(0, "{src}"); from venvd.cli import main; sys.exit(main())'
-
-
-def _proto_lines(shell: str, commands: dict[str, list[str]]) -> str:
-    """venvd's hook with the prototype launcher and the builtin-only cd check of
-    prototypes/fastcd.SHELL."""
-    venvd = commands["venvd"]
-    python, src = venvd[0], commands[PROTO][0]
-    code = proto_code(src)
-    hook = hook_line(shell, "venvd", commands)
-    fastcd = _q(str(PROTOTYPES / f"fastcd.{shell}"))
-    if shell == "fish":
-        return f"{hook}\nset -g __venvd_command {_q(python)} -I -S -c '{code}'\nsource {fastcd}"
-    return f"{hook}\n_venvd_command=({_q(python)} -I -S -c {_q(code)})\nsource {fastcd}"
 
 
 class BenchShell:

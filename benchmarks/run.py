@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import shutil
 import statistics
@@ -25,11 +26,11 @@ sys.path.insert(0, str(HERE.parent))  # tests.wheelhouse
 sys.path.insert(0, str(HERE))
 
 import tools  # noqa: E402
-from ptyshell import PROTO, BenchShell, count_forks, env_for_shell, terminate_all  # noqa: E402
+from ptyshell import BenchShell, count_forks, env_for_shell, terminate_all  # noqa: E402
 from tests.wheelhouse import bench_name, build_many, write_wheel  # noqa: E402
 
 SHELLS = ("bash", "zsh", "fish")
-TOOLS = ("none", "venvd", "direnv", "mise", PROTO)
+TOOLS = ("none", "venvd", "direnv", "mise")
 N_PACKAGES = 25
 PENDING = "pending"
 
@@ -47,7 +48,6 @@ class Bench:
         self.results: dict[str, Any] = {"quick": self.quick}
         self.install_apt = args.install_apt
         self.only = set(args.only.split(",")) if args.only else None
-        self.no_proto = args.no_prototype
 
     # -- setup ---------------------------------------------------------------------------
     def setup(self) -> None:
@@ -95,16 +95,17 @@ class Bench:
         )
         for d in ("home/.config", "home/.local/share", "home/.cache"):
             (w / d).mkdir(parents=True, exist_ok=True)
-        self.commands = {"venvd": [self.venvd_python(), "-I", "-m", "venvd"]}
+        from venvd.launcher import launcher
+
+        # What users run: shells get the hook printed by the installed `venvd` script (its
+        # launcher embedded); every venvd command the harness runs itself uses that same
+        # launcher (`python -I -S -c ...`), never `-m venvd`.
+        self.launcher = launcher()
+        self.commands = {"venvd": list(self.launcher), "venvd-hook": [self.venvd_script()]}
         if self.direnv:
             self.commands["direnv"] = [self.direnv]
         if self.mise:
             self.commands["mise"] = [self.mise]
-        if not self.no_proto:
-            import venvd
-
-            # Not a command: where the prototype launcher finds the venvd package.
-            self.commands[PROTO] = [os.path.dirname(os.path.dirname(os.path.abspath(venvd.__file__)))]
         self.tools = [t for t in TOOLS if t == "none" or t in self.commands]
         build_many(wh, N_PACKAGES)
         write_wheel(wh, bench_name(1), "1.1")  # for "one pin changes"
@@ -117,6 +118,13 @@ class Bench:
 
     def venvd_python(self) -> str:
         return sys.executable
+
+    def venvd_script(self) -> str:
+        """The installed `venvd` console script next to this interpreter (what a user's rc runs)."""
+        script = os.path.join(os.path.dirname(sys.executable), "venvd")
+        if not os.path.exists(script):
+            raise SystemExit(f"bench: no `venvd` script next to {sys.executable}: install venvd into it")
+        return script
 
     def run(self, argv: list[str], cwd: Path, **kw: Any) -> subprocess.CompletedProcess:
         return subprocess.run(argv, cwd=cwd, env=self.env, capture_output=True, text=True, **kw)
@@ -141,7 +149,6 @@ class Bench:
         if not (proj / ".venv" / "bin" / "python").exists():
             raise SystemExit(f"venvd did not create the venv: {made.stderr}")
         self.prompt_dir["venvd"] = self.cd_dir["venvd"] = proj
-        self.prompt_dir[PROTO] = self.cd_dir[PROTO] = proj
         if self.direnv:
             layout = self._project("direnv-layout")
             (layout / ".envrc").write_text(f"layout python {py}\n")
@@ -217,7 +224,7 @@ class Bench:
             for sh in order:
                 out[sh.tool]["samples"].append(sh.batch("true", per_batch))
         for sh in opened:
-            loops = (2000 if sh.tool in ("none", "venvd", PROTO) else 100) // (4 if self.quick else 1)
+            loops = (2000 if sh.tool in ("none", "venvd") else 100) // (4 if self.quick else 1)
             out[sh.tool]["hook_loop"] = sh.hook_loop(loops)
             if self.strace:
                 n = 20 if self.quick else 30
@@ -352,7 +359,29 @@ class Bench:
                 out[kind]["pin_change"] = self._pin_change(kind, sh, last, synced, rounds)
             finally:
                 terminate_all([sh])
+        out["creation"] = self._creation_bounds(3)
         self.results["onboarding"] = out
+
+    def _creation_bounds(self, n: int) -> dict[str, float]:
+        """What creating the venv alone costs, each way venvd (or a user) may do it."""
+        py = self.python
+        target = self.work / "onboard" / "creation" / ".venv"
+        cases = {"python -m venv (pip installed by ensurepip; by hand, and venvd with installer = \"pip\")":
+                 [py, "-m", "venv", str(target)],
+                 "python -m venv --without-pip": [py, "-m", "venv", "--without-pip", str(target)]}
+        if self.uv:
+            cases["uv venv (venvd with uv)"] = [self.uv, "venv", "--quiet", "--python", py, str(target)]
+        out = {}
+        for label, argv in cases.items():
+            samples = []
+            for _ in range(n):
+                shutil.rmtree(target, ignore_errors=True)
+                started = time.perf_counter()
+                self.run(argv, self.work, check=True)
+                samples.append(time.perf_counter() - started)
+            out[label] = median(samples)
+        shutil.rmtree(target, ignore_errors=True)
+        return out
 
     def _spawn_median(self, argv: list[str], cwd: Path, n: int, env: Optional[dict[str, str]] = None) -> float:
         samples = []
@@ -430,23 +459,15 @@ class Bench:
         n = 30 if self.quick else 100
         proj = self.prompt_dir["venvd"]
         vpy = self.venvd_python()
-        import venvd
-
-        src = os.path.dirname(os.path.dirname(os.path.abspath(venvd.__file__)))
-        from ptyshell import proto_code
-
-        from venvd.launcher import launcher
-
-        hook = launcher()
+        hook = self.launcher
         cases = {
             "python -I -S -c pass (interpreter floor)": ([vpy, "-I", "-S", "-c", "pass"], proj),
             "python -I -c pass (+ site)": ([vpy, "-I", "-c", "pass"], proj),
             "venvd export bash, entering a ready project (the hook's launcher)": (hook + ["export", "bash"], proj),
             "venvd export bash, a non-project dir (the hook's launcher)":
                 (hook + ["export", "bash"], self.outside / "a"),
-            "same as entering, launched with -I -m venvd (runpy)": ([vpy, "-I", "-m", "venvd", "export", "bash"], proj),
-            "same as entering, launched with -I -S -c (no site; venvd's dir put on sys.path)":
-                ([vpy, "-I", "-S", "-c", proto_code(src), "export", "bash"], proj),
+            "same as entering, launched with -I -m venvd (runpy + site, the old launcher)":
+                ([vpy, "-I", "-m", "venvd", "export", "bash"], proj),
         }
         if self.direnv:
             cases["direnv export bash, entering a plain .envrc"] = (
@@ -460,11 +481,236 @@ class Bench:
             out[label] = self._spawn_median(argv, cwd, n, env)
         self.results["bounds"] = out
 
+    # -- 5: the daemon -------------------------------------------------------------------------
+    def _daemon_env(self, name: str) -> dict[str, str]:
+        """venvd's dirs (trust store, registry, runtime files, log) for one daemon of its own,
+        so it sees exactly the projects registered for this measurement."""
+        base = self.work / "daemon" / name
+        env = dict(self.env)
+        for key, sub in (("DATA", "data"), ("STATE", "state"), ("CACHE", "cache"), ("RUNTIME", "run")):
+            env[f"VENVD_{key}_DIR"] = str(base / sub)
+            (base / sub).mkdir(parents=True, exist_ok=True)
+        return env
+
+    def _venvd(self, args: list[str], cwd: Path, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
+        out = subprocess.run(self.launcher + args, cwd=cwd, env=dict(env, PWD=str(cwd)), capture_output=True,
+                             text=True)
+        if check and out.returncode != 0:
+            raise SystemExit(f"bench: venvd {' '.join(args)} failed in {cwd}: {out.stderr.strip()}")
+        return out
+
+    @staticmethod
+    def _status_file(env: dict[str, str]) -> Path:
+        return Path(env["VENVD_RUNTIME_DIR"]) / "daemon-status.json"
+
+    def _read_status(self, env: dict[str, str]) -> dict[str, Any]:
+        try:
+            return json.loads(self._status_file(env).read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def _wait_idle(self, env: dict[str, str], n_projects: int, bound: float = 600.0,
+                   min_syncs: int = 0) -> float:
+        """Seconds until the daemon watches *n_projects* with nothing running or queued
+        (checked with `venvd daemon status --json`, as a user would)."""
+        started = time.monotonic()
+        while time.monotonic() - started < bound:
+            out = self._venvd(["daemon", "status", "--json"], self.work, env, check=False)
+            try:
+                st = json.loads(out.stdout)
+            except ValueError:
+                st = {}
+            if (len(st.get("projects", [])) == n_projects and not st.get("running") and not st.get("queued")
+                    and st.get("syncs", 0) >= min_syncs):
+                return time.monotonic() - started
+            time.sleep(0.2)
+        raise SystemExit(f"bench: the daemon did not go idle with {n_projects} projects in {bound:.0f}s")
+
+    def _start_daemon(self, env: dict[str, str]) -> int:
+        self._venvd(["daemon", "start"], self.work, env)
+        return int(self._read_status(env)["pid"])
+
+    def _stop_daemon(self, env: dict[str, str]) -> None:
+        self._venvd(["daemon", "stop"], self.work, env, check=False)
+
+    def _site_packages(self, project: Path) -> Path:
+        return project / ".venv" / "lib" / f"python{self.pyver}" / "site-packages"
+
+    def _installed_version(self, project: Path, dist: str) -> Optional[str]:
+        prefix = dist.replace("-", "_") + "-"
+        try:
+            names = os.listdir(self._site_packages(project))
+        except OSError:
+            return None
+        found = [n[len(prefix):-len(".dist-info")] for n in names if n.startswith(prefix) and n.endswith(".dist-info")]
+        return found[0] if len(found) == 1 else None
+
+    def _daemon_latency(self, rounds: int) -> dict[str, Any]:
+        """A pin written to a requirements file (and a branch switch writing pyproject.toml
+        and uv.lock) → the package installed, and → the daemon idle again with one more
+        sync counted (the sync record written), polled every 5 ms with no prompt anywhere."""
+        env = self._daemon_env("latency")
+        deps = [f"{bench_name(i)}==1.0" for i in range(1, N_PACKAGES + 1)]
+        projects: dict[str, Path] = {}
+        req = self.work / "daemon" / "projects" / "requirements"
+        req.mkdir(parents=True)
+        (req / ".python-version").write_text(f"{self.pyver}\n")
+        (req / "requirements.txt").write_text("".join(d + "\n" for d in deps))
+        projects["requirements.txt"] = req
+        variants: dict[str, dict[str, str]] = {"requirements.txt": {}}
+        for pin in ("1.0", "1.1"):
+            variants["requirements.txt"][pin] = "".join(
+                d.replace(f"{bench_name(1)}==1.0", f"{bench_name(1)}=={pin}") + "\n" for d in deps)
+        if self.uv:
+            lock = self.work / "daemon" / "projects" / "uvlock"
+            lock.mkdir(parents=True)
+            (lock / ".python-version").write_text(f"{self.pyver}\n")
+            variants["uv.lock"] = {}
+            for pin in ("1.1", "1.0"):  # ends at 1.0: the project starts there
+                (lock / "pyproject.toml").write_text(
+                    '[project]\nname = "bench-app"\nversion = "0"\n'
+                    f'requires-python = ">={self.pyver}"\ndependencies = [\n'
+                    + "".join(f'  "{d.replace(f"{bench_name(1)}==1.0", f"{bench_name(1)}=={pin}")}",\n'
+                              for d in deps) + "]\n")
+                self.run([self.uv, "lock", "--python", self.python], lock, check=True)
+                variants["uv.lock"][pin] = (lock / "pyproject.toml").read_text() + "\0" + (lock / "uv.lock").read_text()
+            projects["uv.lock"] = lock
+        for project in projects.values():
+            self._venvd(["allow", str(project)], project, env)
+            self._venvd(["export", "bash"], project, env)  # created, synced, registered (foreground)
+            if self._installed_version(project, bench_name(1)) != "1.0":
+                raise SystemExit(f"bench: venvd did not sync {project} in the foreground")
+        out: dict[str, Any] = {"rounds": rounds}
+        try:
+            pid = self._start_daemon(env)
+            self._wait_idle(env, len(projects))
+            for kind, project in projects.items():
+                cell: dict[str, Any] = {"installed": [], "synced": [], "syncs_per_write": []}
+                tools.log(f"daemon: {kind} write → synced, {rounds} rounds")
+                pin = "1.0"
+                for _ in range(rounds):
+                    pin = "1.1" if pin == "1.0" else "1.0"
+                    before = self._read_status(env).get("syncs", 0)
+                    time.sleep(1.0)  # the watcher is back in its wait after the last round
+                    started = time.perf_counter()
+                    if kind == "uv.lock":
+                        pyproject, lock_text = variants[kind][pin].split("\0")
+                        (project / "pyproject.toml").write_text(pyproject)
+                        started = time.perf_counter()  # timed from the lockfile write
+                        (project / "uv.lock").write_text(lock_text)
+                    else:
+                        (project / "requirements.txt").write_text(variants[kind][pin])
+                    installed = synced = None
+                    while time.perf_counter() - started < 120:
+                        now = time.perf_counter() - started
+                        if installed is None and self._installed_version(project, bench_name(1)) == pin:
+                            installed = now
+                        st = self._read_status(env)
+                        if (installed is not None and st.get("syncs", 0) > before and not st.get("running")
+                                and not st.get("queued")):
+                            synced = now
+                            break
+                        time.sleep(0.005)
+                    if synced is None:
+                        raise SystemExit(f"bench: the daemon did not sync {kind} to {pin} within 120 s")
+                    time.sleep(1.5)  # a second sync (a write the first one caused) would show now
+                    self._wait_idle(env, len(projects))
+                    cell["installed"].append(installed)
+                    cell["synced"].append(synced)
+                    cell["syncs_per_write"].append(self._read_status(env).get("syncs", 0) - before)
+                cell["installed_median"] = median(cell["installed"])
+                cell["synced_median"] = median(cell["synced"])
+                out[kind] = cell
+            out["pid"] = pid
+        finally:
+            self._stop_daemon(env)
+        return out
+
+    @staticmethod
+    def _proc(pid: int) -> dict[str, Any]:
+        status = Path(f"/proc/{pid}/status").read_text()
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        rest = stat[stat.rindex(")") + 2:].split()
+        ticks = int(rest[11]) + int(rest[12])  # utime + stime (fields 14 and 15)
+        switches = oncpu_ns = 0
+        for task in os.listdir(f"/proc/{pid}/task"):
+            try:
+                # Time on a CPU in ns, per thread (utime+stime count 10 ms ticks: too coarse for ~0).
+                oncpu_ns += int(Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()[0])
+                for line in Path(f"/proc/{pid}/task/{task}/status").read_text().splitlines():
+                    if "ctxt_switches:" in line:  # voluntary and nonvoluntary
+                        switches += int(line.split(":")[1])
+            except OSError:
+                pass
+        watches = 0
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") == "anon_inode:inotify":
+                    watches += sum(1 for line in Path(f"/proc/{pid}/fdinfo/{fd}").read_text().splitlines()
+                                   if line.startswith("inotify wd:"))
+            except OSError:
+                pass
+        kb = lambda key: int(fields[key].split()[0]) if key in fields else None  # noqa: E731
+        return {"rss_kb": kb("VmRSS"), "hwm_kb": kb("VmHWM"), "threads": int(fields["Threads"]),
+                "cpu_ticks": ticks, "oncpu_ns": oncpu_ns, "ctxt_switches": switches, "inotify_watches": watches}
+
+    def _daemon_resources(self, n: int, idle_s: float) -> dict[str, Any]:
+        """RSS and idle CPU of the real daemon watching *n* trusted, registered projects
+        (each a `.python-version` and a venv the user made with `uv venv`, no requirements)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        env = self._daemon_env(f"resources-{n}")
+        base = self.work / "daemon" / "many"
+        roots = [base / f"p{i:03d}" for i in range(n)]
+
+        def make(root: Path) -> None:
+            if not (root / ".venv" / "pyvenv.cfg").exists():
+                root.mkdir(parents=True, exist_ok=True)
+                (root / ".python-version").write_text(f"{self.pyver}\n")
+                argv = ([self.uv, "venv", "--quiet", "--python", self.python, str(root / ".venv")] if self.uv
+                        else [self.python, "-m", "venv", "--without-pip", str(root / ".venv")])
+                self.run(argv, root, check=True)
+            self._venvd(["allow", str(root)], root, env)
+            self._venvd(["export", "json"], root, env)  # activates it: the registry records it
+
+        tools.log(f"daemon: {n} projects (venv, allow, first activation)")
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(make, roots))
+        registry = Path(env["VENVD_STATE_DIR"]) / "projects"
+        registered = len(registry.read_text().splitlines()) if registry.exists() else 0
+        out: dict[str, Any] = {"projects": n, "registered": registered, "idle_s": idle_s}
+        try:
+            started = time.monotonic()
+            pid = self._start_daemon(env)
+            out["ready_s"] = time.monotonic() - started + self._wait_idle(env, n, min_syncs=n)
+            time.sleep(2.0)  # settle
+            first = self._proc(pid)
+            t0 = time.monotonic()
+            time.sleep(idle_s)
+            last = self._proc(pid)
+            elapsed = time.monotonic() - t0
+            hz = os.sysconf("SC_CLK_TCK")
+            out.update(pid=pid, rss_kb=last["rss_kb"], hwm_kb=last["hwm_kb"], threads=last["threads"],
+                       inotify_watches=last["inotify_watches"],
+                       idle_cpu_ms_per_s=(last["cpu_ticks"] - first["cpu_ticks"]) * 1000 / hz / elapsed,
+                       idle_oncpu_ms_per_s=(last["oncpu_ns"] - first["oncpu_ns"]) / 1e6 / elapsed,
+                       wakeups_per_s=(last["ctxt_switches"] - first["ctxt_switches"]) / elapsed,
+                       cpu_tick_ms=1000 / hz)
+            st = self._read_status(env)
+            out["status"] = {k: st.get(k) for k in ("syncs", "running", "queued", "last_error")}
+            out["status"]["projects"] = len(st.get("projects", []))
+        finally:
+            self._stop_daemon(env)
+        return out
+
     def daemon(self) -> None:
-        # Placeholder for issue 4 (the daemon): no numbers until its benchmark is written.
-        # It will time a lockfile write to synced, and RSS and idle CPU with 200 projects.
-        has_command = self.run(self.commands["venvd"] + ["daemon", "--help"], self.work).returncode == 0
-        self.results["daemon"] = {"status": "not built", "venvd_daemon_command": has_command}
+        tools.log("daemon: a write → synced; RSS and idle CPU with 1 and 200 projects")
+        rounds = 3 if self.quick else 6
+        idle_s = 5.0 if self.quick else 10.0
+        out: dict[str, Any] = {"latency": self._daemon_latency(rounds)}
+        out["resources"] = [self._daemon_resources(n, idle_s) for n in (1, 200)]
+        self.results["daemon"] = out
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
@@ -475,9 +721,7 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     p.add_argument("--python", default=None,
                    help="the projects' interpreter (default: the real binary behind this Python)")
     p.add_argument("--install-apt", action="store_true", help="apt-get install direnv and strace when missing")
-    p.add_argument("--only", default="", help="comma-separated parts: shells,onboarding,bounds")
-    p.add_argument("--no-prototype", action="store_true",
-                   help="leave out the venvd-proto rows (venvd with the recommended changes, emulated)")
+    p.add_argument("--only", default="", help="comma-separated parts: shells,onboarding,bounds,daemon")
     p.add_argument("--out", default=str(HERE), help="where results.md and results.json go")
     args = p.parse_args(argv)
     if args.python is None:
@@ -499,11 +743,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     bench = Bench(args)
     started = time.monotonic()
     bench.setup()
-    parts = {"shells": bench.shells, "onboarding": bench.onboarding, "bounds": bench.bounds}
+    parts = {"shells": bench.shells, "onboarding": bench.onboarding, "bounds": bench.bounds, "daemon": bench.daemon}
     for name, part in parts.items():
         if bench.only is None or name in bench.only:
             part()
-    bench.daemon()
     bench.results["elapsed_s"] = round(time.monotonic() - started, 1)
     write_report(bench.results, Path(args.out))
     tools.log(f"done in {bench.results['elapsed_s']} s; wrote {args.out}/results.md and results.json")
