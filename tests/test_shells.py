@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import allow, make_project, need_python, venvd_script
+from tests.test_sync import offline, wheelhouse  # noqa: F401 - fixtures
 from tests.shellharness import PROMPT, SHELLS, Shell, shell_env
 
 pytestmark = pytest.mark.shells
@@ -227,11 +228,11 @@ def test_a_marker_created_where_the_shell_stands_is_noticed(open_shell, home: Pa
     assert python_info(shell) == (str(outer / "sub" / ".venv"), "3.11")
 
 
-def test_ctrl_c_while_creating_leaves_nothing_half_done_and_is_not_retried(open_shell, home: Path):
+def test_ctrl_c_while_creating_leaves_nothing_half_done_and_is_not_retried(open_shell, home: Path, offline: Path):
     need_python("3.12")
     project = make_project(home / "proj", "3.12")
-    # The standard library's venv (with ensurepip) takes seconds: time to press Ctrl-C.
-    shell = open_shell(VENVD_INSTALLER="pip")
+    # The logging uv wrapper of the `offline` fixture sleeps first: time to press Ctrl-C.
+    shell = open_shell(VENVD_TEST_UV_SLEEP="30")
     assert shell.child is not None
     shell.child.sendline(f"cd {project}")
     shell.child.expect_exact("venvd: creating")
@@ -243,6 +244,7 @@ def test_ctrl_c_while_creating_leaves_nothing_half_done_and_is_not_retried(open_
     out = shell.run("true")
     assert "creating" not in out.replace("creating ~/proj/.venv was interrupted", ""), out
     assert not (project / ".venv").exists(), "the next prompt does not start it again"
+    shell.run("export VENVD_TEST_UV_SLEEP=0" if shell.name != "fish" else "set -gx VENVD_TEST_UV_SLEEP 0")
     shell.run("venvd sync")
     shell.run("true")
     assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")

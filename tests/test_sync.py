@@ -401,3 +401,18 @@ def test_sync_force_reinstalls_and_untrusted_is_refused(home: Path, offline: Pat
     subprocess.run([venvd_script(), "deny", str(other)], check=True, capture_output=True)
     r = venvd("sync", cwd=other)
     assert r.returncode == 1 and "venvd allow" in r.stderr
+
+
+def test_a_fresh_venv_keeps_pip_even_when_its_first_uv_lock_sync_fails(home: Path, offline: Path) -> None:
+    project = make_project(home / "proj", "3.12")
+    (project / "pyproject.toml").write_text(
+        f'[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.9"\ndependencies = ["{BETA}"]\n')
+    python = need_python("3.12")
+    lock = subprocess.run([find_uv(), "lock", "--python", python], cwd=project, capture_output=True, text=True)
+    assert lock.returncode == 0, lock.stderr
+    # The lock no longer matches pyproject.toml: `uv sync --locked` refuses it.
+    (project / "pyproject.toml").write_text(
+        f'[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.9"\ndependencies = ["{GAMMA}"]\n')
+    said = export(project)
+    assert "sync failed" in said
+    assert "pip" in packages(project), "pip is in every venv venvd makes, whatever the sync did"

@@ -94,7 +94,10 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
             # Same interpreter under another request (e.g. "3.12" became "3.12.1"): keep the venv.
             write_marker(venv, **{**marker, "request": key})
         else:
-            _create(project, config, environ, venv, interpreter, key, recreate=marker is not None)
+            # A uv.lock sync removes what the lock does not name, pip included, and then
+            # puts pip back: seeding it first as well would only add ~0.1 s to onboarding.
+            seed_pip = not ("uv.lock" in project.markers and config.get("sync") != "off")
+            _create(project, venv, interpreter, key, recreate=marker is not None, seed_pip=seed_pip)
         cfg = read_pyvenv_cfg(venv)
     from .sync.engine import ensure_synced
 
@@ -104,13 +107,11 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
     return Target(project.root, venv, bin_dir(venv), prompt)
 
 
-def _create(project: Project, config: Config, environ: Mapping[str, str], venv: str, interpreter, key: str,
-            recreate: bool) -> None:
-    """Create the venv (uv when the installer is uv, else the stdlib's venv), remembering
+def _create(project: Project, venv: str, interpreter, key: str, recreate: bool, seed_pip: bool) -> None:
+    """Create the venv (with uv when it is available, else the stdlib's venv), remembering
     a failure or a Ctrl-C so the next prompt does not start the same attempt again."""
     import time
 
-    from .installers import choose
     from .sync.engine import explicit_request
     from .venv import create, find_uv, forget_failure, remember_failure, remembered_failure
 
@@ -121,11 +122,13 @@ def _create(project: Project, config: Config, environ: Mapping[str, str], venv: 
         if failure is not None:
             raise VenvdError(f"creating {shown} {failure} before; 'venvd sync' tries again "
                              "(so does changing the Python request)")
-    uv = find_uv() if choose(config, environ).name == "uv" else None
+    # uv makes a venv in tens of milliseconds (the stdlib's venv with ensurepip takes
+    # seconds), so it is used whenever it is there, whichever installer syncs later.
+    uv = find_uv()
     say(f"{'recreating' if recreate else 'creating'} {shown} with Python {interpreter.version} ({interpreter.path})")
     started = time.monotonic()
     try:
-        create(venv, interpreter.path, interpreter.version, project.name, key, uv)
+        create(venv, interpreter.path, interpreter.version, project.name, key, uv, seed_pip=seed_pip or uv is None)
     except KeyboardInterrupt:
         remember_failure(venv, attempt, "was interrupted")
         say(f"creating {shown} was interrupted; nothing is active ('venvd sync' creates it)")

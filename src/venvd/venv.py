@@ -162,12 +162,15 @@ def _run(argv: list[str], what: str) -> None:
         raise VenvdError(f"{what} failed: {last}")
 
 
-def _create_in_place(venv: str, interpreter_path: str, version: str, prompt: str, uv: Optional[str]) -> None:
+def _create_in_place(venv: str, interpreter_path: str, version: str, prompt: str, uv: Optional[str],
+                     seed_pip: bool) -> None:
     if uv:
         _run([uv, "venv", "--quiet", "--allow-existing", "--python", interpreter_path, "--prompt", prompt, venv],
              f"creating {venv} with uv")
         pip_dir = bundled_pip_dir(interpreter_path, version)
-        if pip_dir:
+        if not seed_pip:
+            pass  # the sync that follows puts pip in (see installers/uv.py)
+        elif pip_dir:
             # pip inside the venv, so `pip install` there never reaches a global
             # site-packages; the wheel ensurepip bundles installs offline in ~0.1 s.
             _run([uv, "pip", "install", "--quiet", "--python", python_path(venv), "--offline", "--no-index",
@@ -184,9 +187,11 @@ def _create_in_place(venv: str, interpreter_path: str, version: str, prompt: str
                 f.write("# created by venvd\n*\n")
 
 
-def create(venv: str, interpreter_path: str, version: str, prompt: str, request: str, uv: Optional[str]) -> None:
+def create(venv: str, interpreter_path: str, version: str, prompt: str, request: str, uv: Optional[str],
+           seed_pip: bool = True) -> None:
     """Create *venv* from the interpreter (or replace the venvd-made venv there), with
-    *uv* when given, else the standard library's venv module.
+    *uv* when given, else the standard library's venv module. Without *seed_pip* (a
+    uv.lock sync follows, which would remove pip and put it back) pip is left to the sync.
 
     The venv that was there stays in place until the new one is complete, so a
     failed creation leaves the previous environment working.
@@ -209,7 +214,7 @@ def create(venv: str, interpreter_path: str, version: str, prompt: str, request:
         try:
             os.makedirs(venv)
             write_marker(venv, state="creating", request=request, interpreter=interpreter_path, version=version)
-            _create_in_place(venv, interpreter_path, version, prompt, uv)
+            _create_in_place(venv, interpreter_path, version, prompt, uv, seed_pip)
             write_marker(venv, state="ok", request=request, interpreter=interpreter_path, version=version,
                          created=str(int(time.time())))
         except BaseException:

@@ -72,7 +72,7 @@ def project_inputs(root: str) -> list[str]:
     return [p for p in watch.paths if not os.path.isdir(p)]
 
 
-def run(workers: int = 1, quiet: float = 0.5) -> int:
+def run(workers: int = 1, quiet: float = 0.2) -> int:
     lock = control.hold_lock()
     _clean_environment()
     stop = threading.Event()

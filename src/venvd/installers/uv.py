@@ -70,14 +70,22 @@ class UvBackend:
         argv += [a for extra in plan.extras for a in ("--extra", extra)]
         argv += [a for group in plan.groups for a in ("--group", group)]
         env = child_env(target, {"UV_PROJECT_ENVIRONMENT": target.venv})
-        run(argv, cwd=plan.root, env=env, what="uv sync")
-        _restore_pip(uv, target, seeds, run, plan.root)
+        try:
+            run(argv, cwd=plan.root, env=env, what="uv sync")
+        finally:
+            # Also after a failed sync: a venv venvd made may still be without pip
+            # (it leaves pip to this sync, see export.py).
+            _restore_pip(uv, target, seeds, run, plan.root)
 
 
 def _restore_pip(uv: str, target: Target, seeds: dict[str, str], run: Run, cwd: str) -> None:
-    """uv's exact syncs remove pip, which venvd keeps in every venv: put pip back from
-    the wheel the interpreter bundles (offline, ~0.1 s) when the sync removed it."""
-    if "pip" not in seeds or "pip" in installed_seeds(target):
+    """uv's exact syncs remove pip, which venvd keeps in every venv it makes: put pip
+    back from the wheel the interpreter bundles (offline, ~0.1 s) when it is missing
+    from a venv that had it before the sync, or from any venv venvd made."""
+    from ..venv import read_marker
+
+    wanted = "pip" in seeds or read_marker(target.venv) is not None
+    if not wanted or "pip" in installed_seeds(target):
         return
     from ..venv import bundled_pip_dir
 
