@@ -162,8 +162,9 @@ def daemon_section(daemon: dict[str, Any]) -> list[str]:
                "then `uv.lock` (timed from the `uv.lock` write). *Installed*: the venv's site-packages holds "
                "the new version's dist-info. *Synced*: `daemon-status.json` counts one more sync with "
                "nothing running or queued (the sync record is written by then). Polled every 5 ms. "
-               "Most of it is waiting on purpose: watchfiles hands over a batch 50 ms after the last "
-               "event (400 ms at most), then the queue waits 0.5 s of quiet (a burst of saves is one "
+               "Most of it is waiting on purpose: watchfiles hands over a batch once 500 ms passed "
+               "with no new event (its wake-up step, which keeps the idle daemon at 2 wakeups a "
+               "second), then the queue waits 0.2 s of quiet (a burst of saves is one "
                "sync); compare the foreground *one pin changes* rows above.", "",
                "| input written | installed (median) | synced (median) | samples (synced) | syncs per write |",
                "|---|---|---|---|---|"]
