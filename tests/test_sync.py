@@ -416,3 +416,18 @@ def test_a_fresh_venv_keeps_pip_even_when_its_first_uv_lock_sync_fails(home: Pat
     said = export(project)
     assert "sync failed" in said
     assert "pip" in packages(project), "pip is in every venv venvd makes, whatever the sync did"
+
+
+@pytest.mark.parametrize(("lockfile", "tool"), [("poetry.lock", "poetry"), ("Pipfile.lock", "pipenv")])
+def test_a_lockfile_whose_tool_is_missing_is_one_line_and_the_env_still_works(
+        home: Path, offline: Path, lockfile: str, tool: str) -> None:
+    project = make_project(home / "proj", "3.12")
+    (project / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0"\n')
+    (project / lockfile).write_text("# a lockfile\n")
+    r = subprocess.run([venvd_script(), "export", "json"], cwd=project, capture_output=True, text=True,
+                       env=dict(os.environ, PWD=str(project)))
+    data = json.loads(r.stdout)
+    lines = [line for line in r.stderr.splitlines() if tool in line]
+    assert len(lines) == 1 and "not on PATH" in lines[0] and f"pipx install {tool}" in lines[0], r.stderr
+    assert "Traceback" not in r.stderr
+    assert data["set"]["VIRTUAL_ENV"] == str(project / ".venv"), "the venv is active all the same"

@@ -16,11 +16,20 @@ def _tool(name: str, lockfile: str, how: str) -> str:
     return found
 
 
+HOW = {"poetry": ("poetry.lock", "pipx install poetry"), "pipenv": ("Pipfile.lock", "pipx install pipenv")}
+
+
+def require(name: str) -> str:
+    """The tool's path, or the one line saying what to install."""
+    lockfile, how = HOW[name]
+    return _tool(name, lockfile, how)
+
+
 class PoetryBackend:
     name = "poetry"
 
     def sync(self, plan, target: Target, run: Run) -> None:  # noqa: ANN001 - Plan
-        poetry = _tool("poetry", "poetry.lock", "pipx install poetry")
+        poetry = require("poetry")
         # poetry installs into the active venv when VIRTUAL_ENV names one.
         argv = [poetry, "sync" if plan.exact else "install", "--no-interaction"]
         argv += [a for extra in plan.extras for a in ("--extras", extra)]
@@ -33,7 +42,7 @@ class PipenvBackend:
     name = "pipenv"
 
     def sync(self, plan, target: Target, run: Run) -> None:  # noqa: ANN001 - Plan
-        pipenv = _tool("pipenv", "Pipfile.lock", "pipx install pipenv")
+        pipenv = require("pipenv")
         env = child_env(target, {"PIPENV_IGNORE_VIRTUALENVS": None, "PIPENV_VERBOSITY": "-1",
                                  "PIPENV_YES": "1"})
         dev = ["--dev"] if "dev" in plan.groups else []

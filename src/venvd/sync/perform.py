@@ -71,6 +71,9 @@ def pick_installer(plan: Any, config: Any, environ: Mapping[str, str]) -> tuple[
         what = "uv.lock" if plan.kind == "uv.lock" else "pylock.toml"
         return "uv", f"{what} is synced with uv"
     if plan.kind in ("poetry", "pipenv"):
+        from ..installers.tools import require
+
+        require(plan.kind)  # a missing tool is said once, before anything is announced
         return plan.kind, f"{'poetry.lock' if plan.kind == 'poetry' else 'Pipfile.lock'} is synced with {plan.kind}"
     from ..installers import choose
 
