@@ -21,7 +21,7 @@ from .errors import VenvdError
 from .paths import cache_dir
 from .project import Project, current_directory, find_project, walk_up
 from .ui import display_path, say
-from .venv import bin_dir, cfg_version, is_usable, python_path, read_marker, read_pyvenv_cfg
+from .venv import bin_dir, cfg_version, python_path, read_marker, read_pyvenv_cfg
 from .watch import Watch
 
 OFF_VAR = "_VENVD_OFF"  # projects turned off in this shell session
@@ -69,12 +69,13 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
     request, key = python_request(project, config)
     marker = read_marker(venv)
     cfg = read_pyvenv_cfg(venv)
-    if marker is not None and marker.get("state") == "ok" and marker.get("request") == key \
-            and os.path.exists(marker.get("interpreter", "")) and is_usable(venv):
+    usable = cfg is not None and os.path.exists(python_path(venv))
+    ours_ok = marker is not None and marker.get("state") == "ok" and usable
+    if ours_ok and marker.get("request") == key and os.path.exists(marker.get("interpreter", "")):
         pass  # ready: the common case costs no interpreter discovery
     elif marker is None and os.path.lexists(venv):
         # A venv venvd did not make: used as it is, never rebuilt.
-        if cfg is None or not os.path.exists(python_path(venv)):
+        if not usable:
             raise VenvdError(f"{display_path(venv)} is not a working venv and venvd did not make it; "
                              "remove it and venvd will create one")
         version = cfg_version(cfg)
@@ -89,8 +90,7 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
         from .venv import write_marker
 
         interpreter = find_interpreter(request, environ, cache_dir=cache_dir())
-        if marker is not None and marker.get("state") == "ok" and marker.get("interpreter") == interpreter.path \
-                and is_usable(venv):
+        if ours_ok and marker.get("interpreter") == interpreter.path:
             # Same interpreter under another request (e.g. "3.12" became "3.12.1"): keep the venv.
             write_marker(venv, **{**marker, "request": key})
         else:
