@@ -59,3 +59,13 @@ def test_values_round_trip_through_the_real_shell(name: str, tmp_path):
     out = subprocess.run([shell, "-c", script], cwd=tmp_path, capture_output=True, check=True).stdout
     assert out.decode().split("\0")[:-1] == HOSTILE
     assert not list(tmp_path.iterdir()), "quoting ran a command"
+
+
+def test_json_is_for_export_only(home):
+    import subprocess
+
+    from tests.conftest import venvd_script
+
+    r = subprocess.run([venvd_script(), "hook", "json"], capture_output=True, text=True)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.startswith("venvd: json has no hook") and "Traceback" not in r.stderr

@@ -26,4 +26,6 @@ class Json(Shell):
         return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
     def hook(self, command: list[str], dirs: str) -> str:
-        raise ValueError("json has no hook; use it with 'venvd export json'")
+        from ..errors import VenvdError
+
+        raise VenvdError("json has no hook (it is for 'venvd export json'); hooks: bash, zsh, fish, pwsh")
