@@ -42,3 +42,16 @@ def test_the_store_is_in_the_data_dir_not_the_project(home: Path, tmp_path: Path
     assert trust.allowed_projects() == [str(project)], "allow trusts the project root the directory is in"
     assert Path(os.environ["VENVD_DATA_DIR"], "allowed").exists()
     assert sorted(p.name for p in project.iterdir()) == ["pyproject.toml", "src"]
+
+
+def test_a_directory_name_that_is_not_utf8_can_be_allowed_and_registered(home: Path, tmp_path: Path):
+    from venvd.daemon import registry
+
+    odd = os.path.join(os.fsdecode(bytes(tmp_path)), os.fsdecode(b"caf\xe9"))  # Latin-1, not UTF-8
+    os.mkdir(odd)
+    trust.set_status(odd, True)
+    assert trust.is_allowed(odd)
+    assert registry.register(odd) and not registry.register(odd)
+    assert registry.projects() == [odd]
+    registry.forget({odd})
+    assert registry.projects() == []

@@ -14,18 +14,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Optional
 
+from .pathlist import read_paths, write_paths
 from .paths import data_dir
 
 ALLOWED = "allowed"
 DENIED = "denied"
-
-
-def _escape(path: str) -> str:
-    return path.replace("%", "%25").replace("\n", "%0A").replace("\r", "%0D")
-
-
-def _unescape(line: str) -> str:
-    return line.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
 
 
 def store_file(name: str, directory: Optional[str] = None) -> str:
@@ -33,11 +26,7 @@ def store_file(name: str, directory: Optional[str] = None) -> str:
 
 
 def _read(name: str, directory: Optional[str] = None) -> set[str]:
-    try:
-        with open(store_file(name, directory), encoding="utf-8") as f:
-            return {_unescape(line) for line in f.read().split("\n") if line}
-    except FileNotFoundError:
-        return set()
+    return set(read_paths(store_file(name, directory)))
 
 
 def trust_key(project_root: str) -> str:
@@ -59,11 +48,7 @@ def is_allowed(project_root: str, directory: Optional[str] = None) -> bool:
 
 
 def _write(name: str, entries: set[str], directory: str) -> None:
-    path = store_file(name, directory)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write("".join(_escape(e) + "\n" for e in sorted(entries)))
-    os.replace(tmp, path)
+    write_paths(store_file(name, directory), sorted(entries))
 
 
 def set_status(project_root: str, allowed: bool, directory: Optional[str] = None) -> str:
