@@ -10,7 +10,6 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-import zlib
 # typing costs ~3 ms of imports (re, enum); this module is on the cd path.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -106,8 +105,9 @@ def _parse(root: str) -> Config:
 
 
 def _cache_path(cache_dir: str, root: str) -> str:
-    key = root.encode("utf-8", "surrogateescape")
-    return os.path.join(cache_dir, "config", f"{zlib.crc32(key):08x}-{len(key)}")
+    from .paths import path_key
+
+    return os.path.join(cache_dir, "config", path_key(root))
 
 
 def load_config(root: str, cache_dir: Optional[str] = None) -> Config:

@@ -6,10 +6,9 @@ filelock costs ~30 ms to import, so it is only imported when something is writte
 from __future__ import annotations
 
 import os
-import zlib
 from typing import Any
 
-from .paths import state_dir
+from .paths import path_key, state_dir
 
 
 def FileLock(path: str, timeout: float = -1) -> Any:  # noqa: N802 - reads like the class it returns
@@ -20,9 +19,6 @@ def FileLock(path: str, timeout: float = -1) -> Any:  # noqa: N802 - reads like 
 
 def venv_lock_path(venv: str) -> str:
     """The lock file of *venv*: outside the venv, which may be replaced while locked."""
-    # crc32 and length name the file (hashlib would load OpenSSL, ~3 ms); a collision
-    # would only make two venvs share a lock, never break one.
-    key = os.path.abspath(venv).encode("utf-8", "surrogateescape")
     directory = os.path.join(state_dir(), "locks")
     os.makedirs(directory, exist_ok=True)
-    return os.path.join(directory, f"{zlib.crc32(key):08x}-{len(key)}.lock")
+    return os.path.join(directory, f"{path_key(os.path.abspath(venv))}.lock")

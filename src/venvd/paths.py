@@ -60,3 +60,14 @@ def cache_dir() -> str:
 
 def runtime_dir() -> str:
     return user_dir("runtime")
+
+
+def path_key(path: str) -> str:
+    """A short, stable file name for *path* (crc32 and length): names venvd's per-project
+    and per-venv files. hashlib would load OpenSSL (~3 ms) on the cd path; a collision
+    only makes two paths share a cache entry or a lock, and every reader checks the path
+    stored inside where that matters."""
+    import zlib
+
+    key = path.encode("utf-8", "surrogateescape")
+    return f"{zlib.crc32(key):08x}-{len(key)}"

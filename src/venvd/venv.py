@@ -75,12 +75,9 @@ def write_marker(venv: str, **fields: str) -> None:
 
 
 def _failure_file(venv: str) -> str:
-    import zlib
+    from .paths import path_key, state_dir
 
-    from .paths import state_dir
-
-    key = os.path.abspath(venv).encode("utf-8", "surrogateescape")
-    return os.path.join(state_dir(), "failed-creations", f"{zlib.crc32(key):08x}-{len(key)}")
+    return os.path.join(state_dir(), "failed-creations", path_key(os.path.abspath(venv)))
 
 
 def remembered_failure(venv: str, attempt: str) -> Optional[str]:

@@ -159,9 +159,8 @@ def requests_dir() -> str:
 
 def request_sync(root: str) -> None:
     """Ask the running daemon to check *root* now (a file in a directory it watches)."""
-    import zlib
+    from ..paths import path_key
 
     directory = requests_dir()
     os.makedirs(directory, exist_ok=True)
-    key = root.encode("utf-8", "surrogateescape")
-    write_atomic(os.path.join(directory, f"{zlib.crc32(key):08x}-{len(key)}"), root)
+    write_atomic(os.path.join(directory, path_key(root)), root)
