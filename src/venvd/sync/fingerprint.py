@@ -35,8 +35,15 @@ RECIPE = "1"  # bump when the commands a sync runs change meaning
 MEMO = "inputs"
 MEMO_FORMAT = 1
 INSTALLER_VAR = "VENVD_INSTALLER"  # as installers.INSTALLER_VAR (not imported: prompt path)
-_CANDIDATES = frozenset({"uv.lock", "pylock.toml", "poetry.lock", "Pipfile.lock", "requirements.txt",
-                         "pyproject.toml"})
+# Names whose presence in the project root can change which input wins (inputs.py
+# decides with the same test; it lives here because this module is on the cd path).
+CANDIDATES = frozenset({"uv.lock", "pylock.toml", "poetry.lock", "Pipfile.lock", "requirements.txt",
+                        "pyproject.toml"})
+
+
+def is_candidate(name: str) -> bool:
+    return name in CANDIDATES or (name.startswith("pylock.") and name.endswith(".toml"))
+
 
 def signature(path: str) -> "Optional[tuple]":
     try:
@@ -52,7 +59,7 @@ def presence(root: str) -> tuple[str, ...]:
         names = os.listdir(root)
     except OSError:
         return ()
-    return tuple(sorted(n for n in names if n in _CANDIDATES or (n.startswith("pylock.") and n.endswith(".toml"))))
+    return tuple(sorted(n for n in names if is_candidate(n)))
 
 
 def requested_installer(config: "Config", environ: Mapping[str, str]) -> str:

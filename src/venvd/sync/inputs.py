@@ -15,6 +15,7 @@ import os
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from ..errors import VenvdError
+from .fingerprint import is_candidate
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -23,13 +24,6 @@ if TYPE_CHECKING:
 
 LOCKFILES = ("uv.lock", "poetry.lock", "Pipfile.lock")
 DEFAULT_REQUIREMENTS = "requirements.txt"
-# Names whose presence in the project root can change which input wins.
-CANDIDATES = frozenset({"uv.lock", "pylock.toml", "poetry.lock", "Pipfile.lock", DEFAULT_REQUIREMENTS,
-                        "pyproject.toml"})
-
-
-def is_candidate(name: str) -> bool:
-    return name in CANDIDATES or (name.startswith("pylock.") and name.endswith(".toml"))
 
 
 class Plan:
