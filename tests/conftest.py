@@ -130,3 +130,7 @@ def open_shell(home: Path, tmp_path: Path, shell_name: str) -> Iterator[Callable
         shell.close()
 
 
+
+
+# The second local user of the shared-machine tests (tests/users.py): `mallory`, `shared_tmp`.
+from tests.users import mallory, shared_tmp  # noqa: E402,F401

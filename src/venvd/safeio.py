@@ -1,0 +1,117 @@
+"""Reading a file that a cloned repo or another local user may have planted.
+
+Every file venvd reads — markers, inputs, includes, config, records, the trust store —
+goes through ``read_bytes``: it never blocks and never reads without bound.
+
+- The path is ``stat``-ed first and must be a regular file, so a FIFO (which would block
+  ``open`` until a writer comes), a link to ``/dev/zero`` (endless) or a device (where
+  opening may have side effects, e.g. a tape rewinding) is refused before it is opened.
+- It is then opened with ``O_NONBLOCK`` and ``fstat``-ed again: the file swapped for a FIFO
+  between the two calls is caught, and a procfs file that looks regular but would block
+  (``/proc/kmsg``) answers ``EAGAIN`` instead of hanging.
+- At most *limit* bytes are read; a larger file is an error line, not a slow prompt.
+
+The limits are generous for real projects and small enough that reading and hashing the
+largest allowed file costs well under a second (see LIMIT_*). Imports only ``os`` and
+``stat``, which every Python has loaded already, so it is free on the cd path.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from .errors import VenvdError
+
+KiB = 1024
+MiB = 1024 * KiB
+# .python-version, pyvenv.cfg, venvd's own records and markers: a few hundred bytes each.
+LIMIT_SMALL = 256 * KiB
+# pyproject.toml, venvd.toml, requirements files, the trust store: real ones are under 100 KiB.
+LIMIT_TEXT = 8 * MiB
+# Lockfiles: the largest real uv.lock / poetry.lock files are a few MiB.
+LIMIT_LOCK = 64 * MiB
+
+_O_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0) \
+    | getattr(os, "O_BINARY", 0)
+
+
+class UnsafeFile(VenvdError):
+    """A path that is not a regular file, or is larger than venvd reads. Not an OSError
+    on purpose: code that treats a missing file as "absent" must not treat a planted FIFO
+    the same way without saying so."""
+
+    def __init__(self, message: str, path: str):
+        super().__init__(message)
+        self.path = path
+
+
+def kind_of(mode: int) -> str:
+    """What a non-regular file is, for the error line."""
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _size_text(limit: int) -> str:
+    return f"{limit // MiB} MiB" if limit >= MiB else f"{limit // KiB} KiB"
+
+
+def read_bytes(path: str, limit: int = LIMIT_TEXT) -> bytes:
+    """The bytes of the regular file at *path* (symlinks followed), at most *limit*.
+
+    Raises OSError (FileNotFoundError, PermissionError, …) as ``open`` would, and
+    UnsafeFile when the path is not a regular file or is larger than *limit*.
+    """
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafeFile(f"{path} is {kind_of(st.st_mode)}, not a regular file; venvd does not read it", path)
+    if st.st_size > limit:
+        raise UnsafeFile(f"{path} is larger than {_size_text(limit)} (the most venvd reads of such a file); "
+                         "is it the right file?", path)
+    fd = os.open(path, _O_FLAGS)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):  # swapped between stat and open
+            raise UnsafeFile(f"{path} is {kind_of(st.st_mode)}, not a regular file; venvd does not read it", path)
+        chunks = []
+        total = 0
+        while True:
+            try:
+                chunk = os.read(fd, min(limit + 1 - total, 1 * MiB))
+            except BlockingIOError:
+                raise UnsafeFile(f"{path} would block when read (not an ordinary file); venvd does not read it",
+                                 path) from None
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:  # grew, or a special file that reports size 0
+                raise UnsafeFile(f"{path} is larger than {_size_text(limit)} (the most venvd reads of such a "
+                                 "file); is it the right file?", path)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def read_text(path: str, limit: int = LIMIT_TEXT, errors: str = "strict") -> str:
+    """``read_bytes`` decoded as UTF-8 (a BOM is dropped). With ``errors="strict"`` a file
+    that is not UTF-8 raises UnicodeDecodeError, which callers turn into their own line."""
+    return read_bytes(path, limit).decode("utf-8-sig", errors)
+
+
+def read_optional(path: str, limit: int = LIMIT_TEXT) -> "bytes | None":
+    """``read_bytes``, or None when the file is missing or cannot be opened (OSError).
+    A planted non-regular or oversized file still raises UnsafeFile."""
+    try:
+        return read_bytes(path, limit)
+    except OSError:
+        return None
