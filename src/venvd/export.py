@@ -89,7 +89,7 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
         from .interpreters import find_interpreter
         from .venv import write_marker
 
-        interpreter = find_interpreter(request, environ, cache_dir=cache_dir())
+        interpreter = find_interpreter(request, environ, cache_dir=cache_dir(), provide=True)
         if ours_ok and marker.get("interpreter") == interpreter.path:
             # Same interpreter under another request (e.g. "3.12" became "3.12.1"): keep the venv.
             write_marker(venv, **{**marker, "request": key})

@@ -750,10 +750,13 @@ def select(
 
 
 def find_interpreter(
-    request: VersionRequest | None, environ: Mapping[str, str] | None = None, cache_dir: str | None = None
+    request: VersionRequest | None, environ: Mapping[str, str] | None = None, cache_dir: str | None = None,
+    provide: bool = False,
 ) -> Interpreter:
     """Discover (cached) and select. On failure, rescan every directory once before giving up,
     so a Python installed since the cache was written is found (unchanged binaries are not re-run).
+    Still none: with *provide*, uv installs it when the user allows that (provision.py);
+    otherwise the error names the exact command.
     """
     env = os.environ if environ is None else environ
     interpreters = _discover(env, cache_dir, reuse_dirs=True, reuse_probes=True)
@@ -761,4 +764,12 @@ def find_interpreter(
         return select(request, interpreters, env)
     except VenvdError:
         interpreters = _discover(env, cache_dir, reuse_dirs=False, reuse_probes=True)
-        return select(request, interpreters, env)
+        try:
+            return select(request, interpreters, env)
+        except VenvdError as exc:
+            from . import provision
+
+            if not provide:
+                raise provision.explain(request, env, exc) from None
+            provision.provide(request, env, exc)  # returns only once uv installed it
+        return select(request, _discover(env, cache_dir, reuse_dirs=False, reuse_probes=True), env)

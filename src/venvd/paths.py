@@ -62,6 +62,12 @@ def runtime_dir() -> str:
     return user_dir("runtime")
 
 
+def config_dir() -> str:
+    """The user config dir (``config.toml``, see userconfig.py): ``VENVD_CONFIG_DIR``, else
+    platformdirs'. Not one of KINDS: only commands off the cd path read the user config."""
+    return os.environ.get("VENVD_CONFIG_DIR") or _platform_dir("config")
+
+
 def path_key(path: str) -> str:
     """A short, stable file name for *path* (crc32 and length): names venvd's per-project
     and per-venv files. hashlib would load OpenSSL (~3 ms) on the cd path; a collision

@@ -1,0 +1,77 @@
+"""The user's own settings: ``config.toml`` in the user config dir (``VENVD_CONFIG_DIR``,
+else platformdirs', e.g. ``~/.config/venvd/config.toml``).
+
+Unlike a project's ``[tool.venvd]``, this file is the user's: it may allow what a project
+never can (downloading an interpreter). It is read only off the cd path — when an
+interpreter is missing, and by ``venvd doctor`` — so it is parsed each time, uncached.
+Because it grants things, a file owned by another user or writable by others is refused,
+as ssh refuses such a ``~/.ssh/config``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Optional
+
+from .errors import VenvdError
+
+FILE = "config.toml"
+# key -> allowed values
+KEYS: dict[str, tuple[str, ...]] = {
+    # The values uv's own `python-downloads` setting takes.
+    "python-downloads": ("automatic", "manual", "never"),
+}
+DEFAULTS: dict[str, Any] = {"python-downloads": "manual"}
+
+
+def config_file() -> str:
+    from .paths import config_dir
+
+    return os.path.join(config_dir(), FILE)
+
+
+def _check_owner(path: str) -> None:
+    """Refuse a config file that someone else could have written."""
+    import stat
+
+    st = os.stat(path)
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    if uid is not None and st.st_uid not in (uid, 0):
+        try:
+            import pwd
+
+            owner = pwd.getpwuid(st.st_uid).pw_name
+        except (ImportError, KeyError):
+            owner = f"uid {st.st_uid}"
+        raise VenvdError(f"{path} is owned by {owner}, not you; venvd ignores it "
+                         f"(make it yours: chown {os.environ.get('USER') or uid} {path})")
+    if os.name != "nt" and st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise VenvdError(f"{path} is writable by others (mode {stat.S_IMODE(st.st_mode):o}); venvd ignores it "
+                         f"(fix: chmod go-w {path})")
+
+
+def load(path: Optional[str] = None) -> dict[str, Any]:
+    """The validated settings (defaults filled in). VenvdError, one line, for a file that
+    cannot be read, is not TOML, is not the user's, or has an unknown key or a bad value."""
+    from .safeio import LIMIT_TEXT, read_optional
+    from .tomlfile import loads_toml
+
+    path = path or config_file()
+    settings = dict(DEFAULTS)
+    try:
+        data = read_optional(path, LIMIT_TEXT)
+        if data is not None:
+            _check_owner(path)
+    except OSError as exc:  # from _check_owner's stat: the file vanished meanwhile
+        raise VenvdError(f"cannot read {path}: {exc.strerror}") from None
+    if data is None:
+        return settings
+    table = loads_toml(data, path)
+    for key, value in sorted(table.items()):
+        if key not in KEYS:
+            raise VenvdError(f"{path}: unknown setting {key!r} (known: {', '.join(KEYS)}); fix or remove it")
+        choices = KEYS[key]
+        if value not in choices:
+            raise VenvdError(f"{path}: {key} = {value!r} is not one of {', '.join(repr(c) for c in choices)}")
+        settings[key] = value
+    return settings
