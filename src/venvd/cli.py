@@ -67,6 +67,10 @@ def main(argv: Optional[list[str]] = None) -> int:
             import site
 
             site.main()
+        if os.environ.pop("_VENVD_LOG_STAMPS", None):  # daemon/logfile.STAMPS_VAR
+            from .daemon.logfile import stamp_stderr
+
+            stamp_stderr()  # a detached `venvd sync` writing into daemon.log
         return _dispatch(args)
     except VenvdError as exc:
         say(str(exc))

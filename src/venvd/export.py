@@ -235,11 +235,21 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
     state["_VENVD_VE"] = (env["VIRTUAL_ENV"] if "VIRTUAL_ENV" in env else active) or ""
     state["_VENVD_WATCH"] = watch.paths
     state["_VENVD_STAMP"] = watch.stamp(os.path.join(cache_dir(), "stamps"))
+    if isinstance(target, Target) and _sync_in_background():
+        # A daemon or detached sync that dies changes no file: while a sync is handed off,
+        # a stamp that never exists makes each prompt ask again, until it is said to be done.
+        state["_VENVD_STAMP"] += ".pending"
     if encode_list(off) != environ.get(OFF_VAR, ""):
         state[OFF_VAR] = encode_list(off)
     if encode_list(told) != environ.get(TOLD_VAR, ""):
         state[TOLD_VAR] = encode_list(told)
     return Change(env, state, deactivate)
+
+
+def _sync_in_background() -> bool:
+    from .sync.engine import last_outcome  # imported already by resolve_target
+
+    return last_outcome() == "background"
 
 
 def main_export(args: list[str]) -> int:

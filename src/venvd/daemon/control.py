@@ -15,8 +15,10 @@ from typing import Any, Optional
 
 from ..errors import VenvdError
 from ..paths import runtime_dir, state_dir
+from ..safeio import LIMIT_SMALL, read_bytes
+from .liveness import DAEMON_LOCK
 
-LOCK = "daemon.lock"
+LOCK = DAEMON_LOCK  # liveness.py probes it on the prompt path
 PIDFILE = "daemon.pid"
 STATUS = "daemon-status.json"
 LOG = "daemon.log"
@@ -41,19 +43,17 @@ def _lock() -> Any:
 
 
 def running_pid() -> Optional[int]:
-    """The pid of the running daemon, or None (a stale pid file is removed)."""
-    import filelock
+    """The pid of the running daemon, or None (a stale pid file is removed).
 
-    lock = _lock()
-    try:
-        lock.acquire()
-    except filelock.Timeout:
+    Whether a daemon runs is its lock (see liveness.py), never the pid file alone: a
+    pid file left behind may name any process by now."""
+    from .liveness import lock_held
+
+    if lock_held(_path(LOCK)):
         try:
-            with open(_path(PIDFILE), encoding="ascii") as f:
-                return int(f.read().strip())
-        except (OSError, ValueError):
+            return int(read_bytes(_path(PIDFILE), LIMIT_SMALL).strip())
+        except (OSError, ValueError, VenvdError):
             return -1  # alive but still writing its pid file
-    lock.release()
     for name in (PIDFILE, STATUS):
         try:
             os.unlink(_path(name))  # left behind by a daemon that died
@@ -68,7 +68,8 @@ def hold_lock() -> Any:
 
     lock = _lock()
     try:
-        lock.acquire()
+        # Not timeout=0: a shell probing whether a daemon runs holds the lock for an instant.
+        lock.acquire(timeout=1.0)
     except filelock.Timeout:
         raise VenvdError(f"the daemon is already running (pid {running_pid()})") from None
     write_atomic(_path(PIDFILE), f"{os.getpid()}\n")
@@ -88,10 +89,10 @@ def write_status(data: dict[str, Any]) -> None:
 
 def read_status() -> Optional[dict[str, Any]]:
     try:
-        with open(_path(STATUS), encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
+        data = json.loads(read_bytes(_path(STATUS), LIMIT_SMALL))
+    except (OSError, ValueError, VenvdError):
         return None
+    return data if isinstance(data, dict) else None
 
 
 def start(wait: float = 10.0) -> int:
@@ -139,15 +140,10 @@ def is_running() -> bool:
 
 
 def daemon_alive() -> bool:
-    """A cheap check for the shell's path (no lock, no filelock import): the pid file
-    names a live process. `running_pid` is the authoritative check."""
-    try:
-        with open(os.path.join(runtime_dir(), PIDFILE), encoding="ascii") as f:
-            pid = int(f.read().strip())
-        os.kill(pid, 0)
-    except (OSError, ValueError):
-        return False
-    return True
+    """A daemon holds its lock (see liveness.py); what the pid file says does not count."""
+    from .liveness import daemon_alive as alive
+
+    return alive()
 
 
 REQUESTS = "requests"

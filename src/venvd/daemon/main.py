@@ -73,6 +73,9 @@ def project_inputs(root: str) -> list[str]:
 
 
 def run(workers: int = 1, quiet: float = 0.2) -> int:
+    from .logfile import stamp_stderr
+
+    stamp_stderr()  # stderr is daemon.log (or the unit's journal): each line with its time
     lock = control.hold_lock()
     _clean_environment()
     stop = threading.Event()

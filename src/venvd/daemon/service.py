@@ -207,12 +207,14 @@ class Service:
 
 def _take_request(path: str) -> Optional[str]:
     """The project root a shell asked to have checked; the request file is consumed."""
+    from ..errors import VenvdError
+    from ..safeio import LIMIT_SMALL, read_bytes
+
     try:
-        with open(path, encoding="utf-8", errors="surrogateescape") as f:
-            root = f.read()
+        root = read_bytes(path, LIMIT_SMALL).decode("utf-8", "surrogateescape")
         os.unlink(path)
-    except OSError:
-        return None  # a temp file, or one already taken
+    except (OSError, VenvdError):
+        return None  # a temp file, one already taken, or not a request
     return root or None
 
 

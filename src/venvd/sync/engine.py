@@ -27,23 +27,25 @@ from .record import FAILED, PENDING, SYNCED, read_record, record_path
 
 
 class _Options:
-    __slots__ = ("force", "explicit", "daemon", "outcome")
+    __slots__ = ("force", "explicit", "daemon", "foreground", "outcome")
 
     def __init__(self) -> None:
         self.force = False  # run the installer even when the fingerprint matches
-        self.explicit = False  # `venvd sync`/`venvd exec`: retry a failure, ignore sync = off
+        self.explicit = False  # `venvd sync`: retry a failure, ignore sync = off
         self.daemon = False  # the daemon itself: sync here, never hand off to the background
+        self.foreground = False  # `venvd exec`: sync here (or wait for the sync running), never hand off
         self.outcome: Optional[str] = None
 
 
 _options = _Options()
 
 
-def set_options(force: bool = False, explicit: bool = False, daemon: bool = False) -> None:
+def set_options(force: bool = False, explicit: bool = False, daemon: bool = False, foreground: bool = False) -> None:
     """How the next ``ensure_synced`` behaves (the commands call this before resolving)."""
     _options.force = force
     _options.explicit = explicit
     _options.daemon = daemon
+    _options.foreground = foreground
     _options.outcome = None
 
 
@@ -90,8 +92,9 @@ def _ensure(project: Any, config: Any, venv: str, environ: Mapping[str, str], wa
     return _slow(project, config, venv, environ, watch, context)
 
 
-def _settled(venv: str, fingerprint: str) -> Optional[str]:
-    """The outcome when nothing needs to run for *fingerprint*, else None."""
+def _settled(venv: str, fingerprint: str, locked: bool = False) -> Optional[str]:
+    """The outcome when nothing needs to run for *fingerprint*, else None. *locked*:
+    the caller holds the venv's sync lock (it is the sync a pending record waits for)."""
     if fingerprint == "":
         return "nothing"
     synced = read_record(venv, SYNCED)
@@ -107,10 +110,21 @@ def _settled(venv: str, fingerprint: str) -> Optional[str]:
             say(f"the last sync of {display_path(venv)} {what}; the env is as it was before it "
                 "('venvd sync' retries; 'venvd status' shows the error)")
             return "remembered"
-        if not _options.daemon:
+        if not (_options.daemon or _options.foreground or locked):
             pending = read_record(venv, PENDING)
             if pending is not None and pending.get("fingerprint") == fingerprint:
-                return "background"  # handed off already: the env as it is meanwhile
+                from ..daemon.liveness import pending_alive
+
+                if pending_alive(venv, pending):
+                    return "background"  # handed off already: the env as it is meanwhile
+                # Its daemon (or detached sync) died or was stopped before finishing: the
+                # sync is due again, here or handed off anew (never silently lost).
+                from .record import remove_record
+
+                remove_record(venv, PENDING)
+                say(f"the background sync of {display_path(venv)} did not finish "
+                    f"({'the daemon stopped' if pending.get('by') == 'daemon' else 'its process ended'}); "
+                    "starting it again")
     return None
 
 
@@ -131,12 +145,15 @@ def _background_finished(venv: str, fingerprint: str, failed: Optional[dict[str,
     return True
 
 
-def _sync_mode(config: Any) -> str:
-    """``[tool.venvd] sync``; unset: in the background when the daemon runs, else here."""
+def _sync_mode(config: Any, environ: Mapping[str, str]) -> str:
+    """``[tool.venvd] sync``; unset: in the background when the daemon runs (or
+    ``VENVD_DAEMON=auto`` will start it), else here."""
     configured = config.get("sync")
     if configured:
         return configured
-    from ..daemon.control import daemon_alive
+    if environ.get("VENVD_DAEMON") == "auto":
+        return "background"
+    from ..daemon.liveness import daemon_alive
 
     return "background" if daemon_alive() else "foreground"
 
@@ -156,6 +173,7 @@ def _slow(project: Any, config: Any, venv: str, environ: Mapping[str, str], watc
             return settled
     if plan is None:
         return "nothing"
-    if not _options.explicit and not _options.daemon and _sync_mode(config) == "background":
+    here = _options.explicit or _options.daemon or _options.foreground
+    if not here and _sync_mode(config, environ) == "background":
         return in_background(project, venv, fingerprint)
     return locked_sync(config, venv, environ, plan, fingerprint)

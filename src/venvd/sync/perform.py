@@ -16,31 +16,69 @@ from .record import FAILED, SYNCED
 
 def in_background(project: Any, venv: str, fingerprint: str) -> str:
     """Hand the sync to the daemon (started first when ``VENVD_DAEMON=auto``), or to a
-    detached ``venvd sync``; the shell goes on at once with the env as it is."""
+    detached ``venvd sync``; the shell goes on at once with the env as it is.
+
+    The ``pending`` record says to whom it was handed, so a later prompt can tell by
+    that holder's lock (``daemon/liveness.py``) whether it still lives; one that died
+    leaves the sync due again instead of waiting forever."""
     from ..daemon import control
+    from ..daemon.liveness import daemon_alive
     from .record import PENDING, write_record
 
-    if not control.daemon_alive() and os.environ.get("VENVD_DAEMON") == "auto":
+    if not daemon_alive() and os.environ.get("VENVD_DAEMON") == "auto":
         try:
             control.start()
         except VenvdError as exc:
             say(f"could not start the daemon: {exc}")
-    write_record(venv, PENDING, {"fingerprint": fingerprint})
-    if control.daemon_alive():
+    if daemon_alive():
+        write_record(venv, PENDING, {"fingerprint": fingerprint, "by": "daemon"})
         control.request_sync(project.root)
         say(f"syncing {display_path(venv)} in the background (the daemon); a later prompt says when it is done")
         return "background"
-    import subprocess
-
-    from ..launcher import launcher
-
     log = control.log_path()
-    with open(log, "ab") as out:
-        subprocess.Popen([*launcher(), "sync", project.root], stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                         start_new_session=True, close_fds=True)
+    _detach_sync(project.root, venv, fingerprint, log)
     say(f"syncing {display_path(venv)} in the background (log: {display_path(log)}); "
         "a later prompt says when it is done")
     return "background"
+
+
+def _detach_sync(root: str, venv: str, fingerprint: str, log: str) -> None:
+    """Start ``venvd sync ROOT`` detached, holding the venv's hand-off lock from before
+    the ``pending`` record is written until that process exits (it inherits the locked
+    descriptor; the kernel releases the lock when it dies, however it dies)."""
+    import subprocess
+
+    from ..daemon.liveness import handoff_lock_path
+    from ..launcher import launcher
+    from .record import PENDING, write_record
+
+    fd = -1
+    pass_fds: tuple[int, ...] = ()
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no inherited lock; the sync's own lock is the proof
+        pass
+    else:
+        fd = os.open(handoff_lock_path(venv), os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            # A detached sync runs already (another shell's, or one for older inputs): when
+            # it ends without having synced these inputs, the record is due and started again.
+            os.close(fd)
+            write_record(venv, PENDING, {"fingerprint": fingerprint, "by": "process"})
+            return
+        pass_fds = (fd,)
+    try:
+        write_record(venv, PENDING, {"fingerprint": fingerprint, "by": "process"})
+        # Its lines in the shared log carry a time like the daemon's (daemon/logfile.py).
+        env = dict(os.environ, _VENVD_LOG_STAMPS="1")
+        with open(log, "ab") as out:
+            subprocess.Popen([*launcher(), "sync", root], stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                             start_new_session=True, close_fds=True, pass_fds=pass_fds, env=env)
+    finally:
+        if fd >= 0:
+            os.close(fd)  # the child's copy keeps the lock
 
 
 def locked_sync(config: Any, venv: str, environ: Mapping[str, str], plan: Any, fingerprint: str) -> str:
@@ -57,7 +95,7 @@ def locked_sync(config: Any, venv: str, environ: Mapping[str, str], plan: Any, f
     try:
         if not _options.force:
             # Another shell may have synced these very inputs while we waited.
-            settled = _settled(venv, fingerprint)
+            settled = _settled(venv, fingerprint, locked=True)
             if settled is not None:
                 return settled
         return _run(config, venv, environ, plan, fingerprint)

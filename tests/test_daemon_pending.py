@@ -1,0 +1,157 @@
+"""A sync handed to the background is never lost (issue 9 point 7).
+
+Whether a daemon (or a detached ``venvd sync``) still holds a pending sync is proved
+by a lock it holds, never by ``kill(pid, 0)``: a daemon killed with SIGKILL, one
+stopped mid-sync, and a pid file naming an unrelated live process all leave a
+``pending`` record that the next prompt treats as due.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.shellharness import SHELLS, shell_env
+from tests.test_daemon import daemon, idle, status, synced_project, venvd, wait_for  # noqa: F401
+from tests.test_sync import ALPHA, export, offline, packages, wheelhouse  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+
+def _pending(project: Path) -> Path:
+    return project / ".venv" / ".venvd" / "pending"
+
+
+def _hand_off_to_a_slow_daemon(project: Path, daemon, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Start the daemon with a uv that takes 60 s, edit the input, wait until it syncs,
+    and return its pid."""
+    monkeypatch.setenv("VENVD_TEST_UV_SLEEP", "60")
+    pid = daemon()
+    idle(project)
+    monkeypatch.delenv("VENVD_TEST_UV_SLEEP")
+    (project / "requirements.txt").write_text(f"{ALPHA}==1.1\n")
+    wait_for("the daemon to start syncing", lambda: status()["running"])
+    return pid
+
+
+def test_a_daemon_killed_mid_sync_leaves_a_sync_the_next_prompt_runs_bash(
+        home: Path, tmp_path: Path, daemon, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = synced_project(home, "proj")
+    pid = _hand_off_to_a_slow_daemon(project, daemon, monkeypatch)
+    probe = "python -c 'import venvd_demo_alpha as a; print(a.__version__)'"
+    with SHELLS["bash"](tmp_path / "rc", shell_env(), home) as shell:
+        out = shell.run(f"cd {project}")
+        assert "in the background" in out, out
+        assert shell.run(probe).splitlines()[-1] == "1.0", "the old env meanwhile"
+        os.kill(pid, signal.SIGKILL)
+        wait_for("the killed daemon to be gone", lambda: venvd("daemon", "status").returncode == 3)
+        # No file changes when a process dies: the next prompt must still look.
+        said = shell.run("true") + shell.run("true")
+        assert "synced 1 package" in said, said
+        assert shell.run(probe).splitlines()[-1] == "1.1"
+        assert not _pending(project).exists()
+        assert shell.run("true") == "", "said once"
+
+
+def test_daemon_stop_during_a_sync_leaves_a_sync_the_next_prompt_runs(
+        home: Path, daemon, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = synced_project(home, "proj")
+    _hand_off_to_a_slow_daemon(project, daemon, monkeypatch)
+    said = export(project)
+    assert "in the background (the daemon)" in said, said
+    assert _pending(project).exists()
+    assert venvd("daemon", "stop").returncode == 0
+    said = export(project)
+    assert "did not finish" in said and "synced 1 package" in said, said
+    assert packages(project)[ALPHA] == "1.1"
+    assert export(project) == "", "nothing more to say"
+
+
+@pytest.fixture
+def stranger() -> "subprocess.Popen[bytes]":
+    """A live process that is not the daemon."""
+    process = subprocess.Popen(["sleep", "300"])
+    yield process
+    process.kill()
+    process.wait()
+
+
+def test_a_pid_file_naming_an_unrelated_process_is_not_a_daemon(
+        home: Path, tmp_path: Path, offline: Path, stranger: "subprocess.Popen[bytes]") -> None:
+    project = synced_project(home, "proj")
+    run_dir = tmp_path / "venvd-run"
+    run_dir.mkdir(exist_ok=True)
+    (run_dir / "daemon.pid").write_text(f"{stranger.pid}\n")
+    (project / "requirements.txt").write_text(f"{ALPHA}==1.1\n")
+    said = export(project)
+    assert "the daemon" not in said and "synced 1 package" in said, said
+    assert packages(project)[ALPHA] == "1.1"
+    assert venvd("daemon", "status").returncode == 3
+    assert "not running" in venvd("daemon", "stop").stderr
+    assert stranger.poll() is None, "venvd never signals a process that is not its daemon"
+
+
+def test_a_pending_record_left_for_a_dead_daemon_is_due(
+        home: Path, tmp_path: Path, offline: Path, stranger: "subprocess.Popen[bytes]") -> None:
+    """A shell handed the sync to a daemon that died before taking it; the pid file now
+    names a live process that is not a daemon."""
+    project = synced_project(home, "proj")
+    (project / "requirements.txt").write_text(f"{ALPHA}==1.1\n")
+    from venvd.sync.fingerprint import compute, context_key, presence
+    from venvd.sync.inputs import detect
+    from venvd.config import load_config
+    from venvd.project import find_project
+    from venvd.watch import Watch
+
+    found = find_project(str(project))
+    config = load_config(str(project))
+    venv = str(project / ".venv")
+    plan = detect(found, config, os.environ, Watch())
+    fingerprint, _ = compute(plan, str(project), context_key(config, venv, os.environ), os.environ,
+                             presence(str(project)))
+    _pending(project).write_text(f"by=daemon;fingerprint={fingerprint}\n")
+    run_dir = tmp_path / "venvd-run"
+    run_dir.mkdir(exist_ok=True)
+    (run_dir / "daemon.pid").write_text(f"{stranger.pid}\n")
+    said = export(project)
+    assert "did not finish" in said and "synced 1 package" in said, said
+    assert packages(project)[ALPHA] == "1.1"
+
+
+def _detached_syncs(root: Path) -> list[int]:
+    """The pids of detached `venvd sync ROOT` processes."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            argv = Path(f"/proc/{name}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"sync" in argv and str(root).encode() in argv:
+            found.append(int(name))
+    return found
+
+
+def test_a_detached_sync_that_dies_is_handed_off_again_and_its_end_is_said(
+        home: Path, offline: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = synced_project(home, "proj")
+    (project / "venvd.toml").write_text('sync = "background"\n')
+    export(project)
+    (project / "requirements.txt").write_text(f"{ALPHA}==1.1\n")
+    said = export(project, VENVD_TEST_UV_SLEEP="60")
+    assert "in the background (log:" in said, said
+    pids = wait_for("the detached sync", lambda: _detached_syncs(project))
+    assert export(project) == "", "still running: nothing to say, nothing started"
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    wait_for("the detached sync to be gone", lambda: not _detached_syncs(project))
+    said = export(project)
+    assert "did not finish" in said and "in the background" in said, said
+    said = wait_for("a prompt saying it finished", lambda: (lambda s: "finished" in s and s)(export(project)))
+    assert packages(project)[ALPHA] == "1.1", said
