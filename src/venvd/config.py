@@ -21,26 +21,39 @@ from .errors import VenvdError
 KEYS: dict[str, tuple[type, Optional[tuple[str, ...]]]] = {
     "python": (str, None),
     "venv": (str, None),
-    "installer": (str, ("auto", "uv", "pip")),
+    # poetry, pipenv, pdm: that tool's lockfile is the input (and the tool syncs it).
+    "installer": (str, ("auto", "uv", "pip", "poetry", "pipenv", "pdm")),
     "mode": (str, ("auto", "exact", "install")),
     "sync": (str, ("foreground", "background", "off")),
     "requirements": (list, None),
     "groups": (list, None),
     "extras": (list, None),
+    # The lockfile to sync when there are several (uv.lock, pylock*.toml, poetry.lock,
+    # Pipfile.lock, pdm.lock), as a path relative to the project.
+    "lock": (str, None),
+    # Dependency selection, as uv sync's options (the lockfile tools get their equivalents).
+    "no-default-groups": (bool, None),
+    "only-groups": (list, None),
+    "all-groups": (bool, None),
+    "all-extras": (bool, None),
+    "seed-pip": (bool, None),  # keep pip in a venv whose sync would remove it (installers)
 }
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 class Config:
     """What venvd needs from a project's files, already validated."""
 
-    __slots__ = ("tool", "requires_python", "name", "warnings")
+    __slots__ = ("tool", "requires_python", "name", "warnings", "tool_python")
 
-    def __init__(self, tool: dict[str, Any], requires_python: Optional[str], name: Optional[str], warnings: list[str]):
+    def __init__(self, tool: dict[str, Any], requires_python: Optional[str], name: Optional[str], warnings: list[str],
+                 tool_python: Optional[tuple[str, str]] = None):
         self.tool = tool  # validated [tool.venvd] (or venvd.toml) table
         self.requires_python = requires_python
         self.name = name
         self.warnings = warnings
+        # The Python poetry's or pipenv's files ask for: (PEP 440 range or version, where).
+        self.tool_python = tool_python
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.tool.get(key, default)
@@ -67,7 +80,7 @@ def _validate(table: Any, source: str) -> tuple[dict[str, Any], list[str]]:
         if kind is list and isinstance(value, str):
             value = [value]
         if not isinstance(value, kind) or (kind is list and not all(isinstance(v, str) for v in value)):
-            expected = "a list of strings" if kind is list else "a string"
+            expected = {list: "a list of strings", bool: "true or false"}.get(kind, "a string")
             raise VenvdError(f"{source}: {key} must be {expected}, not {value!r}")
         if choices and value not in choices:
             raise VenvdError(f"{source}: {key} = {value!r} is not one of {', '.join(choices)}")
@@ -81,9 +94,10 @@ def _parse(root: str) -> Config:
     tool: dict[str, Any] = {}
     warnings: list[str] = []
     requires_python = name = None
+    pyproject_data: Optional[dict[str, Any]] = None
     pyproject = os.path.join(root, "pyproject.toml")
     if os.path.isfile(pyproject):
-        data = read_toml(pyproject)
+        data = pyproject_data = read_toml(pyproject)
         project = data.get("project")
         if isinstance(project, dict):
             rp = project.get("requires-python")
@@ -101,7 +115,25 @@ def _parse(root: str) -> Config:
         more, more_warnings = _validate(table, venvd_toml)
         tool.update(more)
         warnings += more_warnings
-    return Config(tool, requires_python, name, warnings)
+    if "lock" in tool and "requirements" in tool:
+        raise VenvdError(f"[tool.venvd] has both lock = {tool['lock']!r} and requirements; name one of them")
+    return Config(tool, requires_python, name, warnings, _tool_python(root, pyproject_data))
+
+
+def _tool_python(root: str, pyproject_data: Optional[dict[str, Any]]) -> Optional[tuple[str, str]]:
+    """poetry's python constraint, else Pipfile's (pdm keeps it in [project] requires-python)."""
+    from . import toolpython
+
+    if pyproject_data is not None:
+        found = toolpython.from_pyproject(pyproject_data, os.path.join(root, "pyproject.toml"))
+        if found is not None:
+            return found
+    pipfile = os.path.join(root, "Pipfile")
+    if os.path.lexists(pipfile):
+        from .tomlfile import read_toml
+
+        return toolpython.from_pipfile(read_toml(pipfile), pipfile)
+    return None
 
 
 def _cache_path(cache_dir: str, root: str) -> str:
@@ -118,6 +150,7 @@ def load_config(root: str, cache_dir: Optional[str] = None) -> Config:
         root,
         _signature(os.path.join(root, "pyproject.toml")),
         _signature(os.path.join(root, "venvd.toml")),
+        _signature(os.path.join(root, "Pipfile")),  # its [requires] python takes part in interpreter selection
     )
     if cache_dir is None:
         from .paths import cache_dir as default_cache_dir
@@ -128,9 +161,9 @@ def load_config(root: str, cache_dir: Optional[str] = None) -> Config:
         with open(path, "rb") as f:
             cached = marshal.load(f)
         if cached[0] == signature:
-            tool, requires_python, name, _warnings = cached[1]
+            tool, requires_python, name, _warnings, tool_python = cached[1]
             # Warnings were shown when the files were parsed; not again on every cd.
-            return Config(tool, requires_python, name, [])
+            return Config(tool, requires_python, name, [], tool_python)
     except (OSError, EOFError, ValueError, TypeError, IndexError):
         pass  # missing or corrupt cache: parse again
     config = _parse(root)
@@ -138,7 +171,8 @@ def load_config(root: str, cache_dir: Optional[str] = None) -> Config:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
-            marshal.dump((signature, (config.tool, config.requires_python, config.name, config.warnings)), f)
+            marshal.dump((signature, (config.tool, config.requires_python, config.name, config.warnings,
+                                      config.tool_python)), f)
         os.replace(tmp, path)
     except OSError:
         pass  # a cache we cannot write only costs time

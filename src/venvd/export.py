@@ -55,11 +55,36 @@ def python_request(project: Project, config: Config):  # -> tuple[VersionRequest
         request = read_version_file(project.member)
     if request is None and config.get("python"):
         request = parse_request(config.get("python"), "[tool.venvd] python")
-    if request is None and config.requires_python:
-        request = parse_request(config.requires_python, "requires-python")
+    if request is None and (config.requires_python or config.tool_python):
+        # requires-python (pdm keeps its constraint there too) and poetry's or Pipfile's
+        # python both bound the choice: a Python must satisfy each of them.
+        texts, sources = [], []
+        if config.requires_python:
+            texts.append(config.requires_python)
+            sources.append("requires-python")
+        if config.tool_python:
+            texts.append(config.tool_python[0])
+            sources.append(config.tool_python[1])
+        if len(texts) == 1:
+            request = parse_request(texts[0], sources[0])
+        else:
+            try:
+                request = parse_request(",".join(_as_range(t) for t in texts), " and ".join(sources))
+            except VenvdError:
+                for text, source in zip(texts, sources):
+                    parse_request(text, source)  # the one that is wrong, named in its own line
+                raise
     if request is None:
         return None, ""
     return request, f"{request.source}:{request.raw}"
+
+
+def _as_range(text: str) -> str:
+    """A version ("3.12", "3.12.1") as the range it means, so two requests can be joined."""
+    text = text.strip()
+    if any(ch in text for ch in "<>=!~,"):
+        return text
+    return f"=={text}" if text.count(".") >= 2 else f"=={text}.*"
 
 
 def resolve_target(project: Project, config: Config, environ: Mapping[str, str], watch: Watch) -> Target:

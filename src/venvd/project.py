@@ -12,7 +12,8 @@ from .errors import VenvdError
 
 MARKER_FILES = frozenset({
     ".python-version", ".python-versions", "pyproject.toml", "uv.lock", "venvd.toml",
-    "pylock.toml", "poetry.lock", "Pipfile", "Pipfile.lock",
+    "pylock.toml", "poetry.lock", "Pipfile", "Pipfile.lock", "pdm.lock",
+    "setup.py",  # a setuptools project without pyproject.toml is still a project (installed as pip would: -e .)
 })
 VENV_MARKER = ".venv"
 # The plain file names a hook tests itself; it handles .python-version (not in $HOME),

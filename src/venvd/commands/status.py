@@ -86,6 +86,10 @@ def _sync_info(project: Any, config: Any, venv: str) -> dict[str, Any]:
         "extras": list(plan.extras), "groups": list(plan.groups),
     }
     info["fingerprint_current"] = current
+    from ..sync.inputs import unsynced_requirements
+
+    # Requirements files of the common layouts that this plan leaves out (requirements-dev.txt…).
+    info["not_synced"] = unsynced_requirements(project.root, plan)
     if plan is not None:
         try:
             name, why = pick_installer(plan, config, os.environ)
@@ -135,6 +139,8 @@ def _human(info: dict[str, Any]) -> str:
         lines.append(f"inputs:       {info['inputs_error']}")
     else:
         lines.append("inputs:       none (nothing to install)")
+    if info.get("not_synced"):
+        lines.append(f"not synced:   {', '.join(info['not_synced'])} (name them in [tool.venvd] requirements)")
     if info.get("installer"):
         lines.append(f"installer:    {info['installer']['name'] or '-'} ({info['installer']['why']})")
     lines.append(f"state:        {info.get('state')}")

@@ -67,8 +67,10 @@ class UvBackend:
         argv = [uv, "sync", "--locked", "--python", target.python]
         if not plan.exact:
             argv.append("--inexact")
-        argv += [a for extra in plan.extras for a in ("--extra", extra)]
+        argv += ["--all-extras"] if plan.all_extras else [a for extra in plan.extras for a in ("--extra", extra)]
         argv += [a for group in plan.groups for a in ("--group", group)]
+        argv += ["--no-default-groups"] if plan.no_default_groups else []  # [tool.venvd] selection
+        argv += ["--all-groups"] if plan.all_groups else [a for g in plan.only_groups for a in ("--only-group", g)]
         env = child_env(target, {"UV_PROJECT_ENVIRONMENT": target.venv})
         try:
             run(argv, cwd=plan.root, env=env, what="uv sync")

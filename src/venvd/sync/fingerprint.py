@@ -37,8 +37,8 @@ MEMO_FORMAT = 1
 INSTALLER_VAR = "VENVD_INSTALLER"  # as installers.INSTALLER_VAR (not imported: prompt path)
 # Names whose presence in the project root can change which input wins (inputs.py
 # decides with the same test; it lives here because this module is on the cd path).
-CANDIDATES = frozenset({"uv.lock", "pylock.toml", "poetry.lock", "Pipfile.lock", "requirements.txt",
-                        "pyproject.toml"})
+CANDIDATES = frozenset({"uv.lock", "pylock.toml", "poetry.lock", "Pipfile.lock", "pdm.lock", "requirements.txt",
+                        "pyproject.toml", "setup.py"})
 
 
 def is_candidate(name: str) -> bool:
@@ -64,11 +64,15 @@ def presence(root: str) -> tuple[str, ...]:
 
 def requested_installer(config: "Config", environ: Mapping[str, str]) -> str:
     value = config.get("installer") or environ.get(INSTALLER_VAR, "").strip().lower()
-    return value if value in ("auto", "uv", "pip") else "auto"
+    return value if value in ("auto", "uv", "pip", "poetry", "pipenv", "pdm") else "auto"
 
 
 def context_key(config: "Config", venv: str, environ: Mapping[str, str]) -> str:
-    """Everything besides the input files that decides a sync, as one string."""
+    """Everything besides the input files that decides a sync, as one string.
+
+    (The uv variables that change what ``uv sync`` installs, ``UV_NO_DEV`` and the like,
+    are ``Plan.variables`` of a uv.lock plan: compared by digest in ``quick`` like the
+    ``${VARS}`` of requirements files, so they cost nothing for other projects.)"""
     cfg = read_pyvenv_cfg(venv) or {}
     parts = (
         RECIPE,
@@ -77,6 +81,10 @@ def context_key(config: "Config", venv: str, environ: Mapping[str, str]) -> str:
         ",".join(config.get("requirements") or ()),
         ",".join(config.get("groups") or ()),
         ",".join(config.get("extras") or ()),
+        config.get("lock") or "",
+        ",".join(config.get("only-groups") or ()),
+        # no-default-groups, all-groups, all-extras, seed-pip: one flag each
+        "".join("1" if config.get(k) else "0" for k in ("no-default-groups", "all-groups", "all-extras", "seed-pip")),
         cfg.get("home", ""),
         cfg.get("version") or cfg.get("version_info") or "",
         cfg.get("implementation", ""),

@@ -108,11 +108,15 @@ def pick_installer(plan: Any, config: Any, environ: Mapping[str, str]) -> tuple[
     if plan.kind in ("uv.lock", "pylock"):
         what = "uv.lock" if plan.kind == "uv.lock" else "pylock.toml"
         return "uv", f"{what} is synced with uv"
-    if plan.kind in ("poetry", "pipenv"):
-        from ..installers.tools import require
+    if plan.kind in ("poetry", "pipenv", "pdm"):
+        from ..installers.tools import HOW, require
 
         require(plan.kind)  # a missing tool is said once, before anything is announced
-        return plan.kind, f"{'poetry.lock' if plan.kind == 'poetry' else 'Pipfile.lock'} is synced with {plan.kind}"
+        chosen = " ([tool.venvd] installer)" if config.get("installer") == plan.kind else ""
+        return plan.kind, f"{HOW[plan.kind][0]} is synced with {plan.kind}{chosen}"
+    if config.get("installer") in ("poetry", "pipenv", "pdm"):
+        raise VenvdError(f"[tool.venvd] installer = {config.get('installer')!r} syncs a lockfile, "
+                         f"but the input is {plan.describe()}")
     from ..installers import choose
 
     choice = choose(config, environ)
@@ -137,6 +141,8 @@ def _run(config: Any, venv: str, environ: Mapping[str, str], plan: Any, fingerpr
     version = cfg_version(read_pyvenv_cfg(venv) or {}) or ""
     target = Target(venv, python_path(venv), version, environ)
     say(f"syncing {shown} with {name}: {plan.describe()}")
+    for hint in getattr(plan, "hints", ()):  # inputs found but not synced (inputs.py), said once per sync
+        say(hint)
     runner = Runner(f"{name}")
     before = snapshot(venv)
     try:
