@@ -1,0 +1,123 @@
+"""The user chooses among several inputs (issue 10 point 5): ``[tool.venvd] lock``,
+``installer = "poetry" | "pipenv" | "pdm"``, uv's group/extra selection in config, and
+the uv variables that change what ``uv sync`` installs are part of the fingerprint."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_project, need_python, venvd_script
+from tests.test_sync import ALPHA, BETA, DELTA, export, offline, packages, wheelhouse  # noqa: F401
+from tests.wheelhouse import find_uv
+
+pytestmark = pytest.mark.slow
+
+
+def _pylock(project: Path, home: Path, requirements: str) -> None:
+    (home / "in.txt").write_text(requirements)
+    r = subprocess.run([find_uv(), "pip", "compile", "-q", str(home / "in.txt"), "--format", "pylock.toml",
+                        "-o", str(project / "pylock.toml"), "--python", need_python("3.12")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+def _export_raw(project: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    r = subprocess.run([venvd_script(), "export", "json"], cwd=project, capture_output=True, text=True,
+                       env=dict(os.environ, PWD=str(project), **env))
+    json.loads(r.stdout)
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr, r.stderr
+    return r
+
+
+def test_with_pylock_toml_and_pipfile_lock_one_is_synced_and_lock_picks_the_other(home: Path,
+                                                                                   offline: Path) -> None:
+    project = make_project(home / "proj", "3.12")
+    _pylock(project, home, f"{BETA}==1.1\n")
+    (project / "Pipfile.lock").write_text('{"_meta": {}, "default": {}, "develop": {}}\n')
+    said = export(project)
+    assert packages(project)[BETA] == "1.1", said
+    hint = [line for line in said.splitlines() if "Pipfile.lock" in line]
+    assert len(hint) == 1 and 'lock = "Pipfile.lock"' in hint[0], said
+    # The user picks the other one: pipenv (not installed here) syncs it.
+    (project / "venvd.toml").write_text('lock = "Pipfile.lock"\n')
+    said = _export_raw(project).stderr
+    lines = [line for line in said.splitlines() if "pipenv" in line]
+    assert len(lines) == 1 and "Pipfile.lock is installed with pipenv" in lines[0], said
+    assert packages(project)[BETA] == "1.1", "the env that worked stays"
+
+
+def test_installer_names_a_lockfile_tool(home: Path, offline: Path) -> None:
+    project = make_project(home / "proj", "3.12")
+    _pylock(project, home, f"{BETA}==1.1\n")
+    (project / "poetry.lock").write_text("# a lockfile\n")
+    (project / "venvd.toml").write_text('installer = "poetry"\n')
+    said = _export_raw(project).stderr
+    assert "is not one of" not in said, said
+    lines = [line for line in said.splitlines() if "poetry" in line]
+    assert len(lines) == 1 and "poetry.lock is installed with poetry, which is not on PATH" in lines[0], said
+    (project / "venvd.toml").write_text('installer = "pdm"\n')
+    said = _export_raw(project).stderr
+    assert "installer = 'pdm'" in said and "pdm.lock" in said and "does not exist" in said, said
+
+
+UV_PROJECT = f"""[project]
+name = "demo"
+version = "0"
+requires-python = ">=3.9"
+dependencies = ["{BETA}"]
+
+[dependency-groups]
+dev = ["{DELTA}"]
+"""
+
+
+def _uv_lock_project(home: Path, extra: str = "") -> Path:
+    project = make_project(home / "proj", "3.12")
+    (project / "pyproject.toml").write_text(UV_PROJECT + extra)
+    r = subprocess.run([find_uv(), "lock", "--python", need_python("3.12")], cwd=project, capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    return project
+
+
+def test_no_default_groups_in_config_is_passed_to_uv_sync(home: Path, offline: Path) -> None:
+    project = _uv_lock_project(home, "\n[tool.venvd]\nno-default-groups = true\n")
+    said = export(project)
+    assert "unknown setting" not in said, said
+    got = packages(project)
+    assert got[BETA] == "1.1" and DELTA not in got, said
+    assert any("--no-default-groups" in line for line in offline.read_text().splitlines())
+    (project / "venvd.toml").write_text('only-groups = ["dev"]\n')
+    export(project)
+    got = packages(project)
+    assert got.get(DELTA) == "1.0" and BETA not in got, "only the dev group"
+
+
+def test_a_uv_variable_that_changes_what_uv_sync_installs_is_followed(home: Path, offline: Path) -> None:
+    project = _uv_lock_project(home)
+    export(project)
+    assert packages(project)[DELTA] == "1.0"
+    said = export(project, UV_NO_DEFAULT_GROUPS="1")
+    assert "synced" in said, said
+    assert DELTA not in packages(project)
+    assert "synced" not in export(project, UV_NO_DEFAULT_GROUPS="1"), "unchanged: nothing runs"
+    export(project)
+    assert packages(project)[DELTA] == "1.0", "unset again: the default group is back"
+
+
+@pytest.mark.parametrize(("setting", "needle"), [
+    ("no-default-groups = \"yes\"", "no-default-groups must be true or false"),
+    ("lock = \"requirements.txt\"", "is not a lockfile venvd syncs"),
+    ("lock = \"pdm.lock\"\nrequirements = [\"requirements.txt\"]", "name one of them"),
+])
+def test_a_wrong_selection_setting_is_one_line(home: Path, offline: Path, setting: str, needle: str) -> None:
+    project = make_project(home / "proj", "3.12")
+    (project / "requirements.txt").write_text(f"{ALPHA}==1.0\n")
+    (project / "venvd.toml").write_text(setting + "\n")
+    said = _export_raw(project).stderr
+    assert needle in said and said.count("venvd:") <= 3, said
