@@ -14,7 +14,8 @@ _VENVD_DIRS=@VENVD_DIRS@
 # everything else is the venvd command itself.
 venvd() {
   case "${1-}" in
-    on|off) _venvd_export "--$1" ;;
+    # With more arguments (`venvd off --help`) it is the command's: help, or a usage error.
+    on|off) if (( $# == 1 )); then _venvd_export "--$1"; else "${_venvd_command[@]}" "$@"; fi ;;
     *) "${_venvd_command[@]}" "$@" ;;
   esac
 }

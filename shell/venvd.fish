@@ -11,7 +11,12 @@ set -g _VENVD_DIRS @VENVD_DIRS@
 function venvd --description 'venvd: a project venv that follows the shell'
     switch "$argv[1]"
         case on off
-            __venvd_export --$argv[1]
+            # With more arguments (`venvd off --help`) it is the command's: help, or a usage error.
+            if test (count $argv) -eq 1
+                __venvd_export --$argv[1]
+            else
+                $__venvd_command $argv
+            end
         case '*'
             $__venvd_command $argv
     end

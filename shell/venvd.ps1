@@ -21,7 +21,8 @@ $global:_VENVD_DIRS = @VENVD_DIRS@
 # `venvd on` / `venvd off` change this shell, so they run through the hook;
 # everything else is the venvd command itself.
 function global:venvd {
-    if ($args.Count -gt 0 -and ([string]$args[0] -ceq 'on' -or [string]$args[0] -ceq 'off')) {
+    # With more arguments (`venvd off --help`) it is the command's: help, or a usage error.
+    if ($args.Count -eq 1 -and ([string]$args[0] -ceq 'on' -or [string]$args[0] -ceq 'off')) {
         _venvd_export ([string]$args[0])
         return
     }

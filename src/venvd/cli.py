@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 from .errors import VenvdError
 from .ui import say
 
-SHELL_HELP = "bash, zsh, fish (or json for export)"
+SHELL_HELP = "bash, zsh, fish or pwsh (powershell is the same)"
+EXPORT_SHELL_HELP = "bash, zsh, fish, pwsh (powershell) or json (the change as data)"
+HELP = ("-h", "--help")
 
 
 def _parser():  # -> argparse.ArgumentParser
@@ -31,7 +33,10 @@ def _parser():  # -> argparse.ArgumentParser
     p = sub.add_parser("hook", help="print the shell hook to eval in your shell's rc file")
     p.add_argument("shell", help=SHELL_HELP)
     p = sub.add_parser("export", help="print shell code for the current directory (the hook runs this)")
-    p.add_argument("shell", help=SHELL_HELP)
+    p.add_argument("shell", help=EXPORT_SHELL_HELP)
+    p.add_argument("--on", action="store_true", help="turn venvd back on for this project first")
+    p.add_argument("--off", action="store_true", help="turn venvd off for this project first")
+    p.add_argument("--undo", action="store_true", help="step back from this shell's venv (an activate script took over)")
     p = sub.add_parser("allow", help="trust a project: its venv may be created, synced and activated")
     p.add_argument("dir", nargs="?", default=None, help="a directory in the project (default: here)")
     p = sub.add_parser("deny", help="revoke trust in a project and stop announcing it")
@@ -43,21 +48,32 @@ def _parser():  # -> argparse.ArgumentParser
     p.add_argument("dir", nargs="?", default=None, help="a directory in the project (default: here)")
     p.add_argument("--force", action="store_true", help="run the installer even if nothing changed")
     p = sub.add_parser("exec", help="run a command with the project's venv (created and synced first)",
-                       usage="venvd exec [DIR] -- COMMAND [ARGS...]")
+                       usage="venvd exec [--allow-stale] [DIR] [--] COMMAND [ARGS...]",
+                       description="Run COMMAND with the project's venv (at DIR or here), created and synced "
+                                   "first. A first argument naming an existing directory is DIR; '--' ends "
+                                   "venvd's arguments. COMMAND does not run when the env could not be "
+                                   "created or synced.")
+    p.add_argument("--allow-stale", action="store_true",
+                   help="run COMMAND even when the env could not be synced, with the env as it is")
     p.add_argument("args", nargs=argparse.REMAINDER, help="[DIR] -- COMMAND [ARGS...]")
     p = sub.add_parser("daemon", help="the background syncer: run, start, stop, status")
     p.add_argument("action", choices=["run", "start", "stop", "status"])
     p.add_argument("--workers", type=int, default=1, help="syncs at once (run only; default 1)")
     p.add_argument("--json", action="store_true", help="print JSON (status only)")
-    sub.add_parser("on", help="turn venvd back on for this project in this shell (through the hook)")
-    sub.add_parser("off", help="turn venvd off for this project in this shell (through the hook)")
+    sub.add_parser("on", help="turn venvd back on for this project in this shell (through the hook)",
+                   description="Turn venvd back on for this project in this shell. It changes the shell "
+                               "itself, so the hook runs it: 'venvd on' with no arguments.")
+    sub.add_parser("off", help="turn venvd off for this project in this shell (through the hook)",
+                   description="Turn venvd off for this project in this shell, until 'venvd on' (the "
+                               "'deactivate' venvd defines does the same). The hook runs it: 'venvd off' "
+                               "with no arguments.")
     return parser
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     try:
-        if args[:1] == ["export"]:
+        if args[:1] == ["export"] and not any(arg in HELP for arg in args[1:]):
             from .export import main_export
 
             return main_export(args[1:])

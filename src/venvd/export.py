@@ -220,6 +220,8 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
         elif mode == "on" and project.root in off:
             off.remove(project.root)
         status = trust.status(project.root)
+        if mode == "on" and status == "allowed":
+            say(f"on for {display_path(project.root)} in this shell ('venvd off' turns it off)")
         if manual:
             target = KEEP
         elif status != "allowed":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from argparse import Namespace
 
 from .. import trust
@@ -12,11 +11,9 @@ from ..ui import display_path, say
 
 def project_root_for(directory: "str | None") -> str:
     """The root of the project *directory* is in, or the directory itself."""
-    start = os.path.abspath(directory or os.environ.get("PWD") or os.getcwd())
-    if not os.path.isdir(start):
-        from ..errors import VenvdError
+    from ..sync.context import start_directory
 
-        raise VenvdError(f"{start} is not a directory")
+    start = start_directory(directory)  # the real cwd when an inherited $PWD names another
     project = find_project(start)
     return project.root if project is not None else start
 
@@ -25,7 +22,11 @@ def run(ns: Namespace, allowed: bool = True) -> int:
     root = project_root_for(ns.dir)
     key = trust.set_status(root, allowed)
     shown = display_path(key)
-    if allowed:
+    if allowed and find_project(root) is None:
+        # Nothing here says it is a Python project yet: say so rather than promise a venv.
+        say(f"allowed {shown}: it is not a project yet (no .python-version, pyproject.toml, requirements*.txt, "
+            "uv.lock or .venv); once it has one, its venv is created, synced and activated")
+    elif allowed:
         say(f"allowed {shown}: its venv will be created, synced and activated")
     else:
         say(f"denied {shown}: venvd will not touch it or mention it")

@@ -1,7 +1,9 @@
-"""``venvd exec [DIR] -- CMD...``: run CMD with the project's venv active.
+"""``venvd exec [--allow-stale] [DIR] [--] CMD...``: run CMD with the project's venv active.
 
 The venv is created and synced first, as on entering the project, so scripts, cron
-jobs and editors get the same environment as the prompt. The project must be allowed.
+jobs and editors get the same environment as the prompt. The project must be allowed,
+and CMD does not run (exit 1, the reason on stderr) when the env could not be created
+or synced, unless ``--allow-stale`` asks to run it with the env as it is.
 """
 
 from __future__ import annotations
@@ -13,19 +15,45 @@ from argparse import Namespace
 from ..errors import VenvdError
 
 
-def split_args(args: list[str]) -> tuple[str | None, list[str]]:
-    """``[DIR] -- CMD...`` (or just ``CMD...``) -> (DIR, CMD)."""
+STALE = "--allow-stale"
+USAGE = "usage: venvd exec [--allow-stale] [DIR] [--] COMMAND [ARGS...]"
+
+
+def split_args(args: list[str]) -> tuple[str | None, list[str], bool]:
+    """``[--allow-stale] [DIR] [--] CMD...`` -> (DIR, CMD, allow_stale).
+
+    Without ``--``, a first argument naming an existing directory is DIR: a directory
+    cannot be run, so ``venvd exec ~/proj pytest`` can only mean "pytest in ~/proj". To
+    run a command whose name is also a directory here, put ``--`` before it."""
+    allow_stale = False
     if "--" in args:
         at = args.index("--")
         before, command = args[:at], args[at + 1:]
+        if STALE in before:
+            allow_stale = True
+            before = [a for a in before if a != STALE]
         if len(before) > 1:
             raise VenvdError(f"venvd exec: one directory before '--', not {' '.join(before)}")
         directory = before[0] if before else None
     else:
-        directory, command = None, args
+        while args[:1] == [STALE]:
+            allow_stale, args = True, args[1:]
+        if args and os.path.isdir(args[0]):
+            directory, command = args[0], args[1:]
+        else:
+            directory, command = None, args
     if not command:
-        raise VenvdError("usage: venvd exec [DIR] -- COMMAND [ARGS...]")
-    return directory, command
+        raise UsageError(f"venvd exec: no command to run{' in ' + directory if directory else ''}; {USAGE}")
+    return directory, command, allow_stale
+
+
+class UsageError(VenvdError):
+    """A command line that names nothing to run (exit 2, as argparse's errors)."""
+
+
+# A sync that ended like this leaves an env that may not be what the inputs ask for.
+BROKEN = {"failed": "its sync failed", "remembered": "its last sync failed (remembered; 'venvd sync' retries)",
+          "error": "it could not be synced", "interrupted": "its sync was interrupted"}
 
 
 def run(ns: Namespace) -> int:
@@ -33,18 +61,32 @@ def run(ns: Namespace) -> int:
     from ..envdiff import DIFF_VAR, Record, env_change
     from ..export import resolve_target
     from ..sync.context import locate, require_trust
-    from ..sync.engine import set_options
-    from ..ui import say
+    from ..sync.engine import last_outcome, set_options
+    from ..ui import display_path, say
     from ..watch import Watch
 
-    directory, command = split_args(list(ns.args))
+    try:
+        directory, command, allow_stale = split_args(list(ns.args))
+    except UsageError as exc:
+        say(str(exc))
+        return 2
+    allow_stale = allow_stale or bool(getattr(ns, "allow_stale", False))
     project = locate(directory)
-    require_trust(project)
+    require_trust(project)  # untrusted: never run in its env, --allow-stale or not
     config = load_config(project.root)
     for warning in config.warnings:
         say(warning)
-    set_options()
+    # In the foreground: a script must not start before its env is synced (a sync the
+    # daemon runs now is waited for); a remembered failure is not retried at every run.
+    set_options(foreground=True)
     target = resolve_target(project, config, os.environ, Watch())
+    broken = BROKEN.get(last_outcome() or "")
+    if broken is not None:
+        shown = display_path(target.venv)
+        if not allow_stale:
+            raise VenvdError(f"not running {command[0]}: {shown} may not be what the project asks for, {broken}; "
+                             f"fix it and 'venvd sync', or 'venvd exec {STALE} ...' runs it with the env as it is")
+        say(f"running {command[0]} with {shown} as it is ({broken}; {STALE})")
     env = dict(os.environ)
     for key, value in env_change(os.environ, Record.decode(os.environ.get(DIFF_VAR, "")), target).items():
         if value is None:

@@ -21,7 +21,9 @@ def gather(directory: "str | None") -> dict[str, Any]:
     from ..project import find_project
     from ..venv import cfg_version, read_marker, read_pyvenv_cfg
 
-    start = os.path.abspath(directory or os.environ.get("PWD") or os.getcwd())
+    from ..sync.context import start_directory
+
+    start = start_directory(directory)  # an error (exit 1, one line) for a missing directory
     info: dict[str, Any] = {"directory": start}
     project = find_project(start)
     if project is None:
@@ -73,7 +75,8 @@ def _sync_info(project: Any, config: Any, venv: str) -> dict[str, Any]:
     failed = read_record(venv, FAILED)
     info["fingerprint_recorded"] = synced.get("fingerprint") if synced else None
     if synced:
-        info["last_sync"] = {k: synced.get(k) for k in ("installer", "packages", "seconds", "time") if k in synced}
+        info["last_sync"] = {k: _number(k, synced[k]) for k in ("installer", "packages", "seconds", "time")
+                             if k in synced}
     try:
         names = presence(project.root)
         plan = detect(project, config, os.environ, Watch())
@@ -109,8 +112,20 @@ def _sync_info(project: Any, config: Any, venv: str) -> dict[str, Any]:
     info["state"] = state
     if failed:
         info["last_error"] = {"error": failed.get("error", ""), "installer": failed.get("installer"),
-                              "time": failed.get("time"), "current": failed.get("fingerprint") == current}
+                              "time": _number("time", failed.get("time")),
+                              "current": failed.get("fingerprint") == current}
     return info
+
+
+def _number(key: str, value: Any) -> Any:
+    """A record's numbers (kept as text in it) as JSON numbers: packages and time (epoch
+    seconds) as integers, seconds as a float; text that is not a number stays as it is."""
+    if key not in ("packages", "seconds", "time") or not isinstance(value, str):
+        return value
+    try:
+        return float(value) if key == "seconds" else int(value)
+    except ValueError:
+        return value
 
 
 def _human(info: dict[str, Any]) -> str:

@@ -10,13 +10,23 @@ from ..project import Project, find_project
 from ..ui import display_path
 
 
+def start_directory(directory: Optional[str]) -> str:
+    """*directory* made absolute (an error when it is not a directory), or, by default,
+    the real working directory: the shell's logical ``$PWD`` only when it names it (an
+    inherited ``$PWD`` may name another directory; ``export`` decides the same way)."""
+    from ..project import current_directory
+
+    if directory is None:
+        return current_directory(os.environ)
+    start = os.path.abspath(directory)
+    if not os.path.isdir(start):
+        raise VenvdError(f"{display_path(start)} is not a directory")
+    return start
+
+
 def locate(directory: Optional[str]) -> Project:
     """The project *directory* (default: here) is in; an error when there is none."""
-    start = os.path.abspath(directory or os.environ.get("PWD") or os.getcwd())
-    if directory is None and not os.path.isdir(start):
-        start = os.getcwd()
-    if not os.path.isdir(start):
-        raise VenvdError(f"{start} is not a directory")
+    start = start_directory(directory)
     project = find_project(start)
     if project is None:
         raise VenvdError(f"{display_path(start)} is not in a project (no .python-version, pyproject.toml, "

@@ -1,0 +1,83 @@
+"""``venvd exec``: a script or cron job never runs against an env that could not be made
+or synced (issue 10 point 10), ``--allow-stale`` says it runs anyway; DIR without ``--``
+(issue 11 point 7); the real working directory when $PWD lies (issue 9 point 10)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_project, venvd_script
+from tests.test_sync import ALPHA, offline, packages, project_with, wheelhouse  # noqa: F401
+from tests.wheelhouse import FAILING_REQUIREMENT
+
+pytestmark = pytest.mark.slow
+
+TOUCH = "import pathlib, sys; pathlib.Path(sys.argv[1]).write_text(sys.prefix)"
+
+
+def run(*args: str, cwd: Path, pwd: "str | None" = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([venvd_script(), *args], cwd=cwd, capture_output=True, text=True,
+                          env=dict(os.environ, PWD=pwd or str(cwd)))
+
+
+def venvd_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("venvd:")]
+
+
+def test_a_failed_sync_fails_exec_and_the_command_does_not_run(home: Path, offline: Path) -> None:
+    project = project_with(home / "proj", f"{FAILING_REQUIREMENT}\n")
+    ran = home / "ran"
+    r = run("exec", "--", "python", "-c", TOUCH, str(ran), cwd=project)
+    assert r.returncode != 0, r.stderr
+    assert not ran.exists(), "the command must not run against a broken env"
+    assert "sync failed" in r.stderr and "--allow-stale" in venvd_lines(r.stderr)[-1], r.stderr
+    # The failure is remembered (not retried for every cron run): still refused, with the reason.
+    r = run("exec", "--", "python", "-c", TOUCH, str(ran), cwd=project)
+    assert r.returncode != 0 and not ran.exists(), r.stderr
+    assert "failed" in r.stderr and "--allow-stale" in r.stderr
+    r = run("exec", "--allow-stale", "--", "python", "-c", TOUCH, str(ran), cwd=project)
+    assert r.returncode == 0, r.stderr
+    assert ran.read_text() == str(project / ".venv"), "run in the project's env as it is"
+    assert any("as it is" in line for line in venvd_lines(r.stderr)), r.stderr
+
+
+def test_a_missing_lockfile_tool_fails_exec(home: Path, offline: Path) -> None:
+    project = make_project(home / "proj", "3.12")
+    (project / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0"\n')
+    (project / "poetry.lock").write_text("# a lockfile\n")
+    ran = home / "ran"
+    r = run("exec", "--", "python", "-c", TOUCH, str(ran), cwd=project)
+    assert r.returncode != 0 and not ran.exists(), r.stderr
+    assert "poetry" in r.stderr, r.stderr
+
+
+def test_an_untrusted_project_fails_exec_even_with_allow_stale(home: Path, offline: Path) -> None:
+    project = project_with(home / "proj", f"{ALPHA}==1.0\n")
+    subprocess.run([venvd_script(), "deny", str(project)], check=True, capture_output=True)
+    ran = home / "ran"
+    r = run("exec", "--allow-stale", "--", "python", "-c", TOUCH, str(ran), cwd=project)
+    assert r.returncode != 0 and not ran.exists() and "venvd allow" in r.stderr, r.stderr
+
+
+def test_exec_dir_cmd_without_dashes_runs_in_dir(home: Path, offline: Path) -> None:
+    project = project_with(home / "proj", f"{ALPHA}==1.1\n")
+    ran = home / "ran"
+    r = run("exec", str(project), "python", "-c", TOUCH, str(ran), cwd=home)
+    assert r.returncode == 0, r.stderr
+    assert ran.read_text() == str(project / ".venv")
+    r = run("exec", str(project), cwd=home)
+    assert r.returncode == 2 and "no command" in r.stderr, r.stderr
+
+
+def test_exec_uses_the_real_directory_when_pwd_names_another(home: Path, tmp_path: Path, offline: Path) -> None:
+    project = project_with(home / "proj", f"{ALPHA}==1.1\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    ran = home / "ran"
+    r = run("exec", "--", "python", "-c", TOUCH, str(ran), cwd=project, pwd=str(elsewhere))
+    assert r.returncode == 0, r.stderr
+    assert ran.read_text() == str(project / ".venv")
