@@ -57,7 +57,7 @@ def _parser():  # -> argparse.ArgumentParser
                    help="run COMMAND even when the env could not be synced, with the env as it is")
     p.add_argument("args", nargs=argparse.REMAINDER, help="[DIR] -- COMMAND [ARGS...]")
     p = sub.add_parser("daemon", help="the background syncer: run, start, stop, status")
-    p.add_argument("action", choices=["run", "start", "stop", "status"])
+    p.add_argument("action", choices=["run", "start", "stop", "status", "install", "uninstall"])
     p.add_argument("--workers", type=int, default=1, help="syncs at once (run only; default 1)")
     p.add_argument("--json", action="store_true", help="print JSON (status only)")
     sub.add_parser("on", help="turn venvd back on for this project in this shell (through the hook)",
@@ -67,6 +67,13 @@ def _parser():  # -> argparse.ArgumentParser
                    description="Turn venvd off for this project in this shell, until 'venvd on' (the "
                                "'deactivate' venvd defines does the same). The hook runs it: 'venvd off' "
                                "with no arguments.")
+    p = sub.add_parser("list", help="the projects venvd knows: trust, venv, state, last sync, size")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = sub.add_parser("prune", help="forget projects whose directory is gone, and remove their venvd-made venvs")
+    p.add_argument("--dry-run", action="store_true", help="say what would be removed; remove nothing")
+    sub.add_parser("doctor", help="check the hook, shell, interpreter, installers, trust store, daemon, config")
+    p = sub.add_parser("completions", help="print a completion script for bash, zsh, fish or pwsh")
+    p.add_argument("shell", choices=["bash", "zsh", "fish", "pwsh", "powershell"])
     return parser
 
 

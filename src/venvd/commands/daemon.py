@@ -18,6 +18,10 @@ def run(ns: Namespace) -> int:
         from ..daemon.main import run as run_daemon
 
         return run_daemon(workers=ns.workers)
+    if action in ("install", "uninstall"):
+        from ..daemon.unit import run_install
+
+        return run_install(action)
     if action == "start":
         pid = control.start()
         say(f"daemon started (pid {pid}); log: {control.log_path()}")
