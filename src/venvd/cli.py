@@ -47,6 +47,7 @@ def _parser():  # -> argparse.ArgumentParser
     p = sub.add_parser("sync", help="sync the project's venv with its requirements and lockfiles now")
     p.add_argument("dir", nargs="?", default=None, help="a directory in the project (default: here)")
     p.add_argument("--force", action="store_true", help="run the installer even if nothing changed")
+    p.add_argument("-v", "--verbose", action="store_true", help="show the installer's output as it runs")
     p = sub.add_parser("exec", help="run a command with the project's venv (created and synced first)",
                        usage="venvd exec [--allow-stale] [DIR] [--] COMMAND [ARGS...]",
                        description="Run COMMAND with the project's venv (at DIR or here), created and synced "

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 DIFF_VAR = "VENVD_DIFF"
 # The variables an activation sets; their previous values are remembered.
 MANAGED = ("PYTHONHOME", "VIRTUAL_ENV", "VIRTUAL_ENV_PROMPT")
+# Set while a venv without pip is active (a uv.lock venv holds what `uv sync` installs, no
+# pip), so a `pip install` reaching a global pip refuses instead of installing globally.
+PIP_GUARD = "PIP_REQUIRE_VIRTUALENV"
 
 
 def _escape(text: str) -> str:
@@ -85,13 +88,14 @@ class Record:
 class Target:
     """The venv a shell should have active."""
 
-    __slots__ = ("project", "venv", "bindir", "prompt")
+    __slots__ = ("project", "venv", "bindir", "prompt", "pipless")
 
-    def __init__(self, project: str, venv: str, bindir: str, prompt: str):
+    def __init__(self, project: str, venv: str, bindir: str, prompt: str, pipless: bool = False):
         self.project = project
         self.venv = venv
         self.bindir = bindir
         self.prompt = prompt
+        self.pipless = pipless  # venvd made it without pip: PIP_GUARD is set while it is active
 
 
 def remove_path_entry(path: str, entry: str, sep: str = os.pathsep) -> str:
@@ -125,8 +129,11 @@ def env_change(
         path = remove_path_entry(path, record.bindir, sep)
         new.update(record.saved)
     if target is not None:
-        saved = {k: new[k] if k in new else environ.get(k) for k in MANAGED}
+        managed = MANAGED + ((PIP_GUARD,) if target.pipless else ())
+        saved = {k: new[k] if k in new else environ.get(k) for k in managed}
         new.update(VIRTUAL_ENV=target.venv, VIRTUAL_ENV_PROMPT=target.prompt, PYTHONHOME=None)
+        if target.pipless:
+            new[PIP_GUARD] = "1"
         path = target.bindir + sep + path if path else target.bindir
         new[DIFF_VAR] = Record(target.project, target.venv, target.bindir, saved).encode()
     else:

@@ -121,7 +121,10 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
         else:
             # A uv.lock sync removes what the lock does not name, pip included, and then
             # puts pip back: seeding it first as well would only add ~0.1 s to onboarding.
-            seed_pip = not ("uv.lock" in project.markers and config.get("sync") != "off")
+            # A uv.lock venv holds exactly what `uv sync --locked` installs, pip only when
+            # `seed-pip = true` asks for it (then the sync keeps it).
+            seed_pip = bool(config.get("seed-pip")) or not ("uv.lock" in project.markers
+                                                             and config.get("sync") != "off")
             _create(project, venv, interpreter, key, recreate=marker is not None, seed_pip=seed_pip)
         cfg = read_pyvenv_cfg(venv)
     from .sync.engine import ensure_synced
@@ -129,7 +132,11 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
     # Never raises for a failed sync: the venv as it was stays the one activated.
     ensure_synced(project, config, venv, environ, watch)
     prompt = (cfg or {}).get("prompt") or project.name
-    return Target(project.root, venv, bin_dir(venv), prompt)
+    bindir = bin_dir(venv)
+    # One stat: a venv venvd made without pip gets PIP_REQUIRE_VIRTUALENV while active.
+    pipless = read_marker(venv) is not None and not any(
+        os.path.exists(os.path.join(bindir, name)) for name in ("pip", "pip.exe"))
+    return Target(project.root, venv, bindir, prompt, pipless=pipless)
 
 
 def _create(project: Project, venv: str, interpreter, key: str, recreate: bool, seed_pip: bool) -> None:

@@ -154,30 +154,59 @@ def _run(argv: list[str], what: str) -> None:
     except OSError as exc:
         raise VenvdError(f"{what} failed: cannot run {argv[0]}: {exc.strerror}") from None
     if result.returncode != 0:
+        from .sync.progress import meaningful
+
         output = result.stdout.decode("utf-8", "replace").strip().splitlines()
-        last = output[-1] if output else f"exit status {result.returncode}"
-        raise VenvdError(f"{what} failed: {last}")
+        shown = " | ".join(meaningful(output, limit=3)) or f"exit status {result.returncode}"
+        raise VenvdError(f"{what} failed: {shown}")
+
+
+# What venvd can make a venv for; said whenever an interpreter is outside it.
+UV_MINIMUM = (3, 6)  # uv inspects interpreters with `-I` (3.4+) and supports 3.6 and newer
+VENV_MINIMUM = (3, 3)  # the standard library's venv module
+
+
+def _version_tuple(version: str) -> tuple[int, int]:
+    parts = [int(p) if p.isdigit() else 0 for p in (version.split(".") + ["0"])[:2]]
+    return parts[0], parts[1]
+
+
+def unsupported(version: str, interpreter_path: str) -> str:
+    return (f"Python {version} ({interpreter_path}) is not supported: venvd makes venvs for Python 3, "
+            f"{UV_MINIMUM[0]}.{UV_MINIMUM[1]} or newer with uv, {VENV_MINIMUM[0]}.{VENV_MINIMUM[1]} or newer "
+            "without uv (the venv module); ask for a Python 3 in .python-version (a venv you make "
+            "yourself, e.g. with virtualenv, is used as it is)")
 
 
 def _create_in_place(venv: str, interpreter_path: str, version: str, prompt: str, uv: Optional[str],
                      seed_pip: bool) -> None:
+    if _version_tuple(version) < VENV_MINIMUM:
+        raise VenvdError(unsupported(version, interpreter_path))
+    if uv and _version_tuple(version) < UV_MINIMUM:
+        uv = None  # uv cannot inspect it; the venv module can
     if uv:
-        _run([uv, "venv", "--quiet", "--allow-existing", "--python", interpreter_path, "--prompt", prompt, venv],
-             f"creating {venv} with uv")
-        pip_dir = bundled_pip_dir(interpreter_path, version)
-        if not seed_pip:
-            pass  # the sync that follows puts pip in (see installers/uv.py)
-        elif pip_dir:
-            # pip inside the venv, so `pip install` there never reaches a global
-            # site-packages; the wheel ensurepip bundles installs offline in ~0.1 s.
-            _run([uv, "pip", "install", "--quiet", "--python", python_path(venv), "--offline", "--no-index",
-                  "--find-links", pip_dir, "pip"], "installing pip into the venv")
+        # --no-config: no uv.toml from the project's parents (another user's /tmp) is read.
+        try:
+            _run([uv, "venv", "--no-config", "--quiet", "--allow-existing", "--python", interpreter_path,
+                  "--prompt", prompt, venv], f"creating {venv} with uv")
+        except VenvdError as exc:
+            if "inspect python interpreter" not in str(exc).lower() and "can't use python" not in str(exc).lower():
+                raise
+            uv = None  # an interpreter uv cannot use: the venv module makes it
         else:
-            _run([python_path(venv), "-m", "ensurepip", "--default-pip"], "installing pip into the venv")
-    else:
-        if version.startswith("2."):
-            raise VenvdError(f"Python {version} has no venv module; ask for Python 3 in .python-version")
-        _run([interpreter_path, "-m", "venv", "--prompt", prompt, venv], f"creating {venv}")
+            pip_dir = bundled_pip_dir(interpreter_path, version)
+            if not seed_pip:
+                pass  # a uv.lock venv: exactly what `uv sync --locked` installs (no pip)
+            elif pip_dir:
+                # pip inside the venv, so `pip install` there never reaches a global
+                # site-packages; the wheel ensurepip bundles installs offline in ~0.1 s.
+                _run([uv, "pip", "install", "--no-config", "--quiet", "--python", python_path(venv), "--offline",
+                      "--no-index", "--find-links", pip_dir, "pip"], "installing pip into the venv")
+            else:
+                _run([python_path(venv), "-m", "ensurepip", "--default-pip"], "installing pip into the venv")
+    if not uv:
+        named = ["--prompt", prompt] if _version_tuple(version) >= (3, 6) else []  # --prompt came in 3.6
+        _run([interpreter_path, "-m", "venv", *named, venv], f"creating {venv}")
         gitignore = os.path.join(venv, ".gitignore")
         if not os.path.exists(gitignore):
             with open(gitignore, "w", encoding="utf-8") as f:

@@ -80,12 +80,16 @@ def _sync_info(project: Any, config: Any, venv: str) -> dict[str, Any]:
     try:
         names = presence(project.root)
         plan = detect(project, config, os.environ, Watch())
+        from ..installers.configfiles import add_to_plan
+
+        configs = add_to_plan(plan, project.root, venv, os.environ)  # as the sync engine does
         current, _memo = compute(plan, project.root, context_key(config, venv, os.environ), os.environ, names)
     except VenvdError as exc:
         info["inputs_error"] = str(exc)
-        plan, current = None, None
+        plan, current, configs = None, None, []
     info["inputs"] = None if plan is None else {
-        "kind": plan.kind, "files": plan.files, "how": plan.why, "exact": plan.exact,
+        "kind": plan.kind, "files": [f for f in plan.files if f not in configs], "how": plan.why,
+        "exact": plan.exact, "installer_config": [f for f in configs if os.path.isfile(f)],
         "extras": list(plan.extras), "groups": list(plan.groups),
     }
     info["fingerprint_current"] = current
@@ -150,6 +154,10 @@ def _human(info: dict[str, Any]) -> str:
         files = ", ".join(show(f) for f in inputs["files"])
         lines.append(f"inputs:       {files}")
         lines.append(f"sync:         {inputs['how']}")
+        if inputs.get("installer_config"):
+            lines.append(f"config:       {', '.join(show(f) for f in inputs['installer_config'])}")
+        if info.get("venv_exists") and not info.get("venv_made_by_venvd"):
+            lines.append("              additive: venvd did not make this venv (nothing in it is removed)")
     elif "inputs_error" in info:
         lines.append(f"inputs:       {info['inputs_error']}")
     else:

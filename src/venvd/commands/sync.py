@@ -1,4 +1,6 @@
-"""``venvd sync [DIR] [--force]``: sync the project's venv now, in the foreground.
+"""``venvd sync [DIR] [--force] [-v]``: sync the project's venv now, in the foreground.
+
+``-v`` streams the installer's output as it runs (it is in the sync log either way).
 
 Unlike the prompt, it retries a sync that failed (and with ``--force`` runs the
 installer even when the inputs are unchanged). Exit status 1 when the sync fails.
@@ -25,6 +27,10 @@ def run(ns: Namespace) -> int:
     for warning in config.warnings:
         say(warning)
     set_options(force=ns.force, explicit=True)
+    if getattr(ns, "verbose", False):
+        from ..sync.progress import set_verbose
+
+        set_verbose(True)  # the installer's output streams to stderr as it comes
     target = resolve_target(project, config, os.environ, Watch())
     outcome = last_outcome()
     shown = display_path(target.venv)

@@ -18,18 +18,21 @@ if TYPE_CHECKING:
 
 INSTALLER_VAR = "VENVD_INSTALLER"
 CHOICES = ("auto", "uv", "pip")
-# What a venv is seeded with; an exact sync keeps them (venvd puts pip in every venv).
+# What a venv is seeded with; an exact sync keeps them (pip is in every venv venvd makes,
+# except one synced from a uv.lock, which holds exactly what `uv sync --locked` installs).
 SEED_PACKAGES = ("pip", "setuptools", "wheel")
 
 
 class InstallerFailed(Exception):
-    """An installer command exited non-zero; ``lines`` is its output."""
+    """An installer command exited non-zero; ``lines`` is its output (both streams, in
+    order), ``stderr`` its standard error alone (where installers say what went wrong)."""
 
-    def __init__(self, what: str, code: int, lines: list[str]):
+    def __init__(self, what: str, code: int, lines: list[str], stderr: Optional[list[str]] = None):
         super().__init__(f"{what} exited with status {code}")
         self.what = what
         self.code = code
         self.lines = lines
+        self.stderr = lines if stderr is None else stderr
 
 
 class Run(Protocol):
@@ -40,15 +43,27 @@ class Run(Protocol):
 
 
 class Target:
-    """The venv being synced: its path, its python, its Python version ("3.12.1")."""
+    """The venv being synced: its path, its python, its Python version ("3.12.1").
 
-    __slots__ = ("venv", "python", "version", "environ")
+    ``owned``: venvd made it (``venv.read_marker``); a venv the user made is only ever
+    added to, never made smaller. ``seed_pip``: keep pip in it (``[tool.venvd] seed-pip``)
+    even where the lock's own tool would remove it (uv.lock).
+    """
 
-    def __init__(self, venv: str, python: str, version: str, environ: Mapping[str, str]):
+    __slots__ = ("venv", "python", "version", "environ", "owned", "seed_pip")
+
+    def __init__(self, venv: str, python: str, version: str, environ: Mapping[str, str], owned: bool = True,
+                 seed_pip: bool = False):
         self.venv = venv
         self.python = python
         self.version = version
         self.environ = environ  # the user's environment, passed through to the installer
+        self.owned = owned
+        self.seed_pip = seed_pip
+
+    def exact(self, plan: "Plan") -> bool:
+        """Whether a sync may remove anything: the plan asks for it and venvd made the venv."""
+        return bool(plan.exact) and self.owned
 
 
 class Backend(Protocol):

@@ -1,6 +1,7 @@
 """The pip backend: venvd's own pip drives the venv (``pip --python``), so a venv needs
 no pip of its own and no ensurepip sits on the path. pip has no ``sync``: an exact sync
-installs, then uninstalls what no requirement reaches (seed packages kept)."""
+installs (with dependencies), then uninstalls what no requirement reaches (seed packages
+kept). pip reads no config from the project's parents (see ``configfiles``)."""
 
 from __future__ import annotations
 
@@ -55,5 +56,5 @@ class PipBackend:
             run([*pip, "install", *editable, *plan.requirements], cwd=plan.root, env=env, what="pip install")
         else:
             raise VenvdError(f"pip cannot install {plan.kind} inputs; install uv (pip install 'venvd[uv]')")
-        if plan.exact:
+        if target.exact(plan):  # never in a venv venvd did not make
             prune(plan, target, run, [*pip, "uninstall", "-y"])

@@ -1,4 +1,10 @@
-"""The uv backend: ``uv sync`` for uv.lock, ``uv pip sync`` for pinned sets, else ``uv pip install``."""
+"""The uv backend: ``uv sync`` for uv.lock, ``uv pip sync`` for complete locks, else ``uv pip install``.
+
+Every uv command runs in the project root with ``configfiles.uv_config_args``: no
+config file outside the project, the user's and the machine's is read. In a venv venvd
+did not make (``Target.owned`` false) nothing is removed: ``uv sync --inexact``, and
+``uv pip install`` instead of ``uv pip sync``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import tempfile
 from ..errors import VenvdError
 from . import Run, Target, child_env
 from ._common import installed_seeds, prune, write_seed_file
+from .configfiles import uv_config_args
 
 
 def uv_binary() -> str:
@@ -26,16 +33,18 @@ class UvBackend:
     def sync(self, plan, target: Target, run: Run) -> None:  # noqa: ANN001 - Plan
         uv = uv_binary()
         env = child_env(target)
+        config = uv_config_args(plan.root, target.environ)
         pip = [uv, "pip"]
-        py = ["--python", target.python]
+        py = ["--python", target.python, *config]
+        exact = target.exact(plan)
         if plan.kind == "uv.lock":
-            self._uv_sync(uv, plan, target, run)
-        elif plan.kind == "pylock" and plan.exact:
+            self._uv_sync(uv, plan, target, run, exact, config)
+        elif plan.kind == "pylock" and exact:
             # uv takes a pylock.toml alone (no extra requirements): the seeds go back after.
             seeds = installed_seeds(target)
             run([*pip, "sync", *py, *plan.top], cwd=plan.root, env=env, what="uv pip sync")
-            _restore_pip(uv, target, seeds, run, plan.root)
-        elif plan.kind == "requirements" and plan.exact:
+            _restore_pip(uv, target, seeds, run, plan.root, config)
+        elif plan.kind == "requirements" and exact and _is_lock(plan, target):
             tmp = tempfile.mkdtemp(prefix="venvd-")
             try:
                 # `uv pip sync` removes everything it is not given, pip included: hand it
@@ -46,8 +55,12 @@ class UvBackend:
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
         elif plan.kind in ("requirements", "pylock"):
+            # Not a complete lock: installed with dependencies, as pip does; in exact mode
+            # what no input requires any more is removed after.
             args = [a for top in plan.top for a in ("-r", top)]
             run([*pip, "install", *py, *args], cwd=plan.root, env=env, what="uv pip install")
+            if exact and plan.kind == "requirements":
+                prune(plan, target, run, [*pip, "uninstall", *py])
         elif plan.kind == "pyproject":
             editable = []
             if plan.editable:
@@ -55,17 +68,19 @@ class UvBackend:
                 editable = ["-e", f"{plan.editable}{extras}"]
             run([*pip, "install", *py, *editable, *plan.requirements], cwd=plan.root, env=env,
                 what="uv pip install")
-            if plan.exact:
+            if exact:
                 prune(plan, target, run, [*pip, "uninstall", *py])
         else:
             raise VenvdError(f"uv cannot install {plan.kind} inputs")
 
-    def _uv_sync(self, uv: str, plan, target: Target, run: Run) -> None:  # noqa: ANN001
+    def _uv_sync(self, uv: str, plan, target: Target, run: Run, exact: bool,  # noqa: ANN001 - Plan
+                 config: list[str]) -> None:
         # uv's own exact sync, into venvd's venv: the lock as it is (--locked fails on a
-        # lock that no longer matches pyproject.toml instead of rewriting it).
-        seeds = installed_seeds(target)
-        argv = [uv, "sync", "--locked", "--python", target.python]
-        if not plan.exact:
+        # lock that no longer matches pyproject.toml instead of rewriting it). The env is
+        # then exactly `uv sync --locked`'s: no pip unless seed-pip asks for it.
+        seeds = installed_seeds(target) if target.seed_pip else {}
+        argv = [uv, "sync", "--locked", "--python", target.python, *config]
+        if not exact:
             argv.append("--inexact")
         argv += ["--all-extras"] if plan.all_extras else [a for extra in plan.extras for a in ("--extra", extra)]
         argv += [a for group in plan.groups for a in ("--group", group)]
@@ -75,23 +90,29 @@ class UvBackend:
         try:
             run(argv, cwd=plan.root, env=env, what="uv sync")
         finally:
-            # Also after a failed sync: a venv venvd made may still be without pip
-            # (it leaves pip to this sync, see export.py).
-            _restore_pip(uv, target, seeds, run, plan.root)
+            if target.seed_pip:
+                _restore_pip(uv, target, seeds, run, plan.root, config)
 
 
-def _restore_pip(uv: str, target: Target, seeds: dict[str, str], run: Run, cwd: str) -> None:
-    """uv's exact syncs remove pip, which venvd keeps in every venv it makes: put pip
-    back from the wheel the interpreter bundles (offline, ~0.1 s) when it is missing
-    from a venv that had it before the sync, or from any venv venvd made."""
-    from ..venv import read_marker
+def _is_lock(plan, target: Target) -> bool:  # noqa: ANN001 - Plan
+    """Whether the requirements files are complete locks (see ``requirements.is_lock``)."""
+    from ..sync.requirements import is_lock, parse_requirements
 
-    wanted = "pip" in seeds or read_marker(target.venv) is not None
+    try:
+        return all(is_lock(parse_requirements(top, target.environ), plan.root) for top in plan.top)
+    except VenvdError:
+        return False
+
+
+def _restore_pip(uv: str, target: Target, seeds: dict[str, str], run: Run, cwd: str, config: list[str]) -> None:
+    """uv's exact syncs remove pip: put it back from the wheel the interpreter bundles
+    (offline, ~0.1 s) when the venv had it before, or venvd made it with seed-pip."""
+    wanted = "pip" in seeds or (target.owned and target.seed_pip)
     if not wanted or "pip" in installed_seeds(target):
         return
     from ..venv import bundled_pip_dir
 
     wheels = bundled_pip_dir(target.python, target.version)
     if wheels:
-        run([uv, "pip", "install", "--python", target.python, "--offline", "--no-index",
+        run([uv, "pip", "install", "--python", target.python, *config, "--offline", "--no-index",
              "--find-links", wheels, "pip"], cwd=cwd, env=child_env(target), what="restoring pip")

@@ -103,6 +103,8 @@ def _settled(venv: str, fingerprint: str, locked: bool = False) -> Optional[str]
         return "unchanged"
     if not _options.explicit:
         failed = read_record(venv, FAILED)
+        if failed is not None and failed.get("missing") and _tool_appeared(failed["missing"]):
+            failed = None  # the tool it lacked is installed now: this entry retries
         if failed is not None and failed.get("fingerprint") == fingerprint:
             if _background_finished(venv, fingerprint, failed):
                 return "remembered"
@@ -126,6 +128,21 @@ def _settled(venv: str, fingerprint: str, locked: bool = False) -> Optional[str]
                     f"({'the daemon stopped' if pending.get('by') == 'daemon' else 'its process ended'}); "
                     "starting it again")
     return None
+
+
+def _tool_appeared(tool: str) -> bool:
+    """Whether *tool* (recorded as missing by a failed sync) is on PATH now, or, for uv,
+    next to venvd (the ``venvd[uv]`` extra). A PATH scan with ``os`` only: this runs at
+    every entry while such a failure is remembered."""
+    import os
+    import sys
+
+    dirs = [d for d in os.environ.get("PATH", "").split(os.pathsep) if d]
+    if tool == "uv":
+        dirs.append(os.path.dirname(sys.executable))
+    names = [tool + ext for ext in ("", ".exe", ".cmd", ".bat")] if os.name == "nt" else [tool]
+    return any(os.access(os.path.join(d, n), os.X_OK) and os.path.isfile(os.path.join(d, n))
+               for d in dirs for n in names)
 
 
 def _background_finished(venv: str, fingerprint: str, failed: Optional[dict[str, str]]) -> bool:
@@ -165,6 +182,9 @@ def _slow(project: Any, config: Any, venv: str, environ: Mapping[str, str], watc
 
     names = presence(project.root)
     plan = detect(project, config, environ, watch)
+    from ..installers.configfiles import add_to_plan
+
+    add_to_plan(plan, project.root, venv, environ)  # installer config: part of the fingerprint
     fingerprint, memo = compute(plan, project.root, context, environ, names)
     save_memo(venv, memo)
     if not _options.force:

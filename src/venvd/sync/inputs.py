@@ -339,11 +339,12 @@ def _hints(root: str, plan: Plan, names: list[str], source: str) -> list[str]:
 
 def _requirements_plan(root: str, paths: list[str], mode: str, environ: Mapping[str, str],
                        watch: "Watch", source: str) -> Optional[Plan]:
-    from .requirements import is_pinned, parse_requirements
+    from .requirements import is_lock, is_pinned, parse_requirements
 
     files: list[str] = []
     variables: set[str] = set()
     pinned = True
+    locked = True  # closed under dependencies (hashed or compiled), see requirements.is_lock
     roots: list[str] = []
     for path in paths:
         watch.add_input(path)
@@ -356,6 +357,7 @@ def _requirements_plan(root: str, paths: list[str], mode: str, environ: Mapping[
                 files.append(f)
         variables.update(rs.variables)
         pinned = pinned and is_pinned(rs, root)
+        locked = locked and pinned and is_lock(rs, root)
         for req in rs.requirements:
             if req.constraint:
                 continue
@@ -370,8 +372,12 @@ def _requirements_plan(root: str, paths: list[str], mode: str, environ: Mapping[
         exact, why = True, "exact sync (mode = exact)"
     elif mode == "install":
         exact, why = False, "install (mode = install)"
+    elif locked:
+        exact, why = True, "a complete lock (hashed or compiled): exact sync"
     elif pinned:
-        exact, why = True, "fully pinned: exact sync"
+        # Top-level pins say nothing of the dependencies: installed with them (as pip does).
+        exact, why = True, ("top-level pins, not a lock: installed with dependencies, "
+                            "what no input requires any more removed")
     else:
         exact, why = False, "not fully pinned: install, nothing removed"
     return Plan("requirements", root, files, list(paths), exact, why, roots=roots, variables=sorted(variables))

@@ -127,45 +127,52 @@ def _run(config: Any, venv: str, environ: Mapping[str, str], plan: Any, fingerpr
     import time
 
     from ..installers import InstallerFailed, Target, backend
-    from ..venv import cfg_version, python_path, read_pyvenv_cfg
+    from ..venv import cfg_version, python_path, read_marker, read_pyvenv_cfg
     from .envstate import changes, snapshot
-    from .progress import Runner, meaningful
+    from .progress import Runner, log_path
     from .record import remove_record, write_record
 
     shown = display_path(venv)
     try:
         name, why = pick_installer(plan, config, environ)
     except VenvdError as exc:
-        _record_failure(venv, fingerprint, "?", [str(exc)])
+        _record_failure(venv, fingerprint, "?", [str(exc)], **_missing(plan, None))
         raise
     version = cfg_version(read_pyvenv_cfg(venv) or {}) or ""
-    target = Target(venv, python_path(venv), version, environ)
+    owned = read_marker(venv) is not None
+    target = Target(venv, python_path(venv), version, environ, owned=owned,
+                    seed_pip=bool(config.get("seed-pip")))
+    if plan.exact and not owned:
+        why += "; additive: venvd did not make this venv, nothing in it is removed"
     say(f"syncing {shown} with {name}: {plan.describe()}")
     for hint in getattr(plan, "hints", ()):  # inputs found but not synced (inputs.py), said once per sync
         say(hint)
-    runner = Runner(f"{name}")
+    log = log_path(venv)
+    runner = Runner(f"{name}", log=log)
     before = snapshot(venv)
     try:
         backend(name).sync(plan, target, runner)
     except InstallerFailed as exc:
         runner.clear()
-        lines = meaningful(exc.lines) or [f"{exc.what} exited with status {exc.code}"]
-        _record_failure(venv, fingerprint, name, exc.lines[-40:], status=str(exc.code))
-        inputs = ", ".join(os.path.relpath(p, plan.root) for p in plan.top)
-        say(f"sync failed ({exc.what}, exit {exc.code}): {' | '.join(lines)} -- {shown} is as it was; "
-            f"fix {inputs} (not retried until it changes) or run 'venvd sync'")
+        runner.close()
+        _record_failure(venv, fingerprint, name, (exc.stderr or exc.lines)[-40:], status=str(exc.code),
+                        log=runner.log or "")
+        say(failure_line(exc, plan, shown, runner.log))
         return "failed"
     except VenvdError as exc:
         runner.clear()
-        _record_failure(venv, fingerprint, name, [str(exc)])
+        runner.close()
+        _record_failure(venv, fingerprint, name, [str(exc)], **_missing(plan, name))
         raise
     except BaseException:
         runner.clear()
+        runner.close()
         # Nothing is recorded as synced; the interruption is remembered so the next
         # prompt does not start the same sync again at once.
         _record_failure(venv, fingerprint, name, ["interrupted"], interrupted="1")
         raise
     runner.clear()
+    runner.close()
     after = snapshot(venv)
     seconds = runner.elapsed()
     from ..installers import SEED_PACKAGES
@@ -186,6 +193,51 @@ def _run(config: Any, venv: str, environ: Mapping[str, str], plan: Any, fingerpr
     say(f"synced {count} package{'' if count == 1 else 's'} in {seconds:.1f}s"
         + (f" ({'; '.join(detail)})" if detail else ""))
     return "synced"
+
+
+def failure_line(exc: Any, plan: Any, shown: str, log: Any) -> str:
+    """The one line for a failed installer: the real cause, the right advice, the log.
+
+    stderr first (installers say what went wrong there); network, build and resolution
+    failures get different advice: only a resolution failure is the inputs' fault.
+    """
+    from .progress import build_error, classify, meaningful
+
+    err = exc.stderr or exc.lines
+    kind = classify(err + exc.lines)
+    lines = meaningful(err) or meaningful(exc.lines) or [f"{exc.what} exited with status {exc.code}"]
+    inputs = ", ".join(os.path.relpath(p, plan.root) for p in plan.top)
+    details = " | ".join(lines)
+    where = f" (full output: {display_path(log)})" if log else ""
+    kept = f"{shown} is as it was"
+    if kind == "network":
+        return (f"sync failed: no network / index unreachable ({details}) -- {kept}; "
+                f"'venvd sync' retries once the index is reachable{where}")
+    if kind == "build":
+        own = build_error(err) or build_error(exc.lines) or details
+        return (f"sync failed: a package failed to build: {own} -- {kept}; fix the build "
+                f"(its error above), then 'venvd sync'{where}")
+    if kind == "stale-lock":
+        return (f"sync failed: {inputs} does not match pyproject.toml ({details}) -- {kept}; "
+                f"run 'uv lock' (not retried until it changes){where}")
+    if kind == "resolution":
+        return (f"sync failed: no version satisfies the requirements ({details}) -- {kept}; "
+                f"fix {inputs} (not retried until it changes) or run 'venvd sync'{where}")
+    return (f"sync failed ({exc.what}, exit {exc.code}): {details} -- {kept}; "
+            f"fix {inputs} (not retried until it changes) or run 'venvd sync'{where}")
+
+
+def _missing(plan: Any, name: Any) -> dict[str, str]:
+    """``{"missing": tool}`` when the sync needs a tool that is not installed: the next
+    entry retries once it is (``engine._settled``), without `venvd sync`."""
+    import shutil
+
+    tool = {"poetry": "poetry", "pipenv": "pipenv", "pdm": "pdm"}.get(plan.kind, "")
+    if not tool and (name == "uv" or plan.kind in ("uv.lock", "pylock")):
+        from ..venv import find_uv
+
+        return {} if find_uv() else {"missing": "uv"}
+    return {"missing": tool} if tool and shutil.which(tool) is None else {}
 
 
 def _record_failure(venv: str, fingerprint: str, installer: str, lines: list[str], **extra: str) -> None:

@@ -1,9 +1,12 @@
-"""Running an installer: its output kept for errors, progress on a terminal, Ctrl-C.
+"""Running an installer: its output kept for errors and in a log, progress on a terminal, Ctrl-C.
 
 On a terminal (stderr is a tty) one status line shows what the installer is doing and
-the time elapsed, redrawn in place; elsewhere nothing is shown until the summary.
-Ctrl-C (or any exception) stops the installer before it propagates: never an
-installer left writing to a venv after venvd gave up on it.
+the time elapsed, redrawn in place; elsewhere nothing is shown until the summary. With
+``venvd sync -v`` (``set_verbose``) every line the installer writes is shown as it comes.
+The full output of every command of one sync goes to a log file (``log_path``: the state
+dir, one per venv), which a failure line names. Ctrl-C (or any exception) stops the
+installer before it propagates: never an installer left writing to a venv after venvd
+gave up on it.
 """
 
 from __future__ import annotations
@@ -13,11 +16,24 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Mapping, Optional
+from typing import IO, Mapping, Optional
 
 from ..installers import InstallerFailed
 
 KEEP_LINES = 400  # output kept for the error message and `venvd status`
+_verbose = [False]
+
+
+def set_verbose(on: bool) -> None:
+    """Stream installer output to stderr as it comes (``venvd sync -v``)."""
+    _verbose[0] = on
+
+
+def log_path(venv: str) -> str:
+    """Where the full installer output of *venv*'s last sync is kept."""
+    from ..paths import path_key, state_dir
+
+    return os.path.join(state_dir(), "logs", path_key(os.path.abspath(venv)) + ".log")
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
@@ -35,64 +51,112 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
 class Runner:
     """Runs the commands of one sync; callable as ``installers.Run``."""
 
-    def __init__(self, label: str, tty: Optional[bool] = None):
+    def __init__(self, label: str, tty: Optional[bool] = None, log: Optional[str] = None,
+                 verbose: Optional[bool] = None):
         self.label = label
         self.tty = sys.stderr.isatty() if tty is None else tty
+        self.verbose = _verbose[0] if verbose is None else verbose
         self.started = time.monotonic()
         self.output: list[str] = []  # every command's output, last KEEP_LINES lines
         self.commands: list[list[str]] = []
+        self.log = log
+        self._log: Optional[IO[str]] = None
         self._latest = ""
         self._drawn = False
+        self._lock = threading.Lock()
+        if log is not None:
+            try:
+                os.makedirs(os.path.dirname(log), exist_ok=True)
+                self._log = open(log, "w", encoding="utf-8", errors="replace")  # noqa: SIM115 - closed in close()
+            except OSError:
+                self.log = None  # a log we cannot write only costs the details
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
+
+    def close(self) -> None:
+        if self._log is not None:
+            try:
+                self._log.close()
+            except OSError:
+                pass
+            self._log = None
 
     def __call__(self, argv: list[str], *, cwd: Optional[str] = None,
                  env: Optional[Mapping[str, Optional[str]]] = None, what: str = "") -> list[str]:
         self.commands.append(list(argv))
         what = what or os.path.basename(argv[0])
         self._latest = what
+        self._write_log(f"$ {' '.join(argv)}" + (f"   (in {cwd})" if cwd else ""))
         self.draw()
         kwargs = {}
         if sys.platform.startswith("linux"):
             kwargs["preexec_fn"] = _die_with_parent
         try:
             proc = subprocess.Popen(argv, cwd=cwd, env=dict(env) if env is not None else None,  # type: ignore[arg-type]
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     **kwargs)
         except OSError as exc:
-            raise InstallerFailed(what, 127, [f"cannot run {argv[0]}: {exc.strerror}"]) from None
+            line = f"cannot run {argv[0]}: {exc.strerror}"
+            self._write_log(line)
+            raise InstallerFailed(what, 127, [line]) from None
         lines: list[str] = []
-        reader = threading.Thread(target=self._read, args=(proc, lines), daemon=True)
-        reader.start()
+        errors: list[str] = []
+        readers = [threading.Thread(target=self._read, args=(proc.stdout, lines, None), daemon=True),
+                   threading.Thread(target=self._read, args=(proc.stderr, lines, errors), daemon=True)]
+        for reader in readers:
+            reader.start()
         try:
-            # Wait on the reader (it ends when the installer closes its output), not on
+            # Wait on the readers (they end when the installer closes its output), not on
             # proc.wait(timeout=…): CPython implements that by polling with sleeps of up
             # to 50 ms, which a fast uv sync would spend mostly asleep.
-            while reader.is_alive():
-                reader.join(timeout=0.1 if self.tty else 1.0)
-                if reader.is_alive():
-                    self.draw()
+            for reader in readers:
+                while reader.is_alive():
+                    reader.join(timeout=0.1 if self.tty else 1.0)
+                    if reader.is_alive():
+                        self.draw()
             code = proc.wait()
         except BaseException:
             _stop(proc)
             raise
         finally:
-            reader.join(timeout=5)
-            if proc.stdout is not None:
-                proc.stdout.close()
+            for reader in readers:
+                reader.join(timeout=5)
+            for stream in (proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
+        self._write_log(f"# exit status {code}")
         self.output = (self.output + lines)[-KEEP_LINES:]
         if code != 0:
-            raise InstallerFailed(what, code, lines)
+            raise InstallerFailed(what, code, lines, errors)
         return lines
 
-    def _read(self, proc: "subprocess.Popen[bytes]", lines: list[str]) -> None:
-        assert proc.stdout is not None
-        for raw in proc.stdout:
+    def _read(self, stream: Optional[IO[bytes]], lines: list[str], errors: Optional[list[str]]) -> None:
+        assert stream is not None
+        for raw in stream:
             line = raw.decode("utf-8", "replace").rstrip()
-            lines.append(line)
+            with self._lock:
+                lines.append(line)
+                if errors is not None:
+                    errors.append(line)
+                self._write_log(line)
+                if self.verbose:
+                    self.clear()
+                    try:
+                        sys.stderr.write(line + "\n")
+                        sys.stderr.flush()
+                    except (OSError, ValueError):
+                        pass
             if line.strip():
                 self._latest = line.strip()
+
+    def _write_log(self, line: str) -> None:
+        if self._log is not None:
+            try:
+                self._log.write(line + "\n")
+                self._log.flush()
+            except (OSError, ValueError):
+                pass
 
     def draw(self) -> None:
         if not self.tty:
@@ -136,6 +200,10 @@ def _stop(proc: "subprocess.Popen[bytes]") -> None:
         pass
 
 
+_NOISE = ("note:", "[notice]", "using python", "hint:", "warning: retrying", "resolved ", "prepared ",
+          "audited ", "uninstalled ", "installed ", "building ", "built ", "downloading ")
+
+
 def meaningful(lines: list[str], limit: int = 4) -> list[str]:
     """The installer's last meaningful error lines (uv's ``error:``/``╰─▶``, pip's ``ERROR:``)."""
     stripped = [line.strip() for line in lines if line.strip()]
@@ -146,5 +214,50 @@ def meaningful(lines: list[str], limit: int = 4) -> list[str]:
             start = i
             break
     chosen = stripped[start:] if start is not None else stripped[-limit:]
-    chosen = [line for line in chosen if not line.lower().startswith(("note:", "[notice]", "using python"))]
+    chosen = [line for line in chosen if not line.lower().startswith(_NOISE)]
     return chosen[:limit]
+
+
+# What tells the three kinds of failure apart, in uv's and pip's words (lowercase).
+_NETWORK = ("failed to fetch", "connection refused", "could not connect", "network is unreachable",
+            "name or service not known", "temporary failure in name resolution", "dns error",
+            "error sending request", "max retries exceeded", "newconnectionerror", "connecttimeout",
+            "connection timed out", "no route to host", "tcp connect error", "could not fetch url",
+            "network connectivity is disabled", "failed to download", "connectionerror",
+            "nodename nor servname", "getaddrinfo failed", "ssl: certificate_verify_failed")
+_BUILD = ("failed to build", "build backend", "build_wheel", "build_editable", "prepare_metadata",
+          "subprocess-exited-with-error", "failed building wheel", "did not run successfully",
+          "metadata-generation-failed", "failed to prepare metadata")
+_RESOLUTION = ("no solution found", "resolutionimpossible", "could not find a version that satisfies",
+               "no matching distribution", "not found in the package registry",
+               "not found in the provided package locations", "unsatisfiable", "conflicting dependencies",
+               "cannot install", "requirements are unsatisfiable", "no versions of", "there is no version of",
+               "depends on one of", "yanked")
+_STALE_LOCK = ("needs to be updated", "lockfile at", "--locked` was provided", "`--locked`")
+
+
+def classify(lines: list[str]) -> str:
+    """"network", "build", "resolution", "stale-lock" or "other", for the advice."""
+    text = "\n".join(lines).lower()
+    if any(k in text for k in _NETWORK):
+        return "network"
+    if any(k in text for k in _BUILD):
+        return "build"
+    if "uv.lock" in text and any(k in text for k in _STALE_LOCK):
+        return "stale-lock"
+    if any(k in text for k in _RESOLUTION):
+        return "resolution"
+    return "other"
+
+
+def build_error(lines: list[str]) -> Optional[str]:
+    """The build's own last error: a Python exception line, or a compiler's ``error:``."""
+    import re
+
+    found = None
+    for raw in lines:
+        line = raw.strip()
+        if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b:?", line) or \
+                re.match(r"^error(\[\w+\])?: (?!subprocess-exited-with-error|metadata-generation-failed)", line):
+            found = line
+    return found

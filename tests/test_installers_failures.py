@@ -1,0 +1,110 @@
+"""Failures name their real cause, keep the installer's full output in a log, and a
+missing tool is noticed once it is installed (issue 10.7); Python 2.7 (issue 10.11)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_project, need_python, venvd_script
+from tests.test_sync import (ALPHA, FAILING_REQUIREMENT, backend, export, offline, packages,  # noqa: F401
+                             venvd, wheelhouse)
+
+pytestmark = pytest.mark.slow
+
+
+def log_named(said: str) -> Path:
+    found = re.search(r"full output: (\S+)\)", said)
+    assert found, said
+    return Path(os.path.expanduser(found.group(1)))
+
+
+def test_no_version_satisfies_names_the_input_and_keeps_a_log(home: Path, backend: str) -> None:  # noqa: F811
+    project = make_project(home / "proj", "3.12")
+    (project / "requirements.txt").write_text(f"{FAILING_REQUIREMENT}\n")
+    said = export(project)
+    line = [x for x in said.splitlines() if "sync failed" in x]
+    assert len(line) == 1, said
+    assert "no version satisfies" in line[0] and "fix requirements.txt" in line[0], line[0]
+    assert "9.9" in line[0], "the installer's own words are shown"
+    log = log_named(line[0])
+    text = log.read_text()
+    assert "9.9" in text and len(text.splitlines()) >= 2, text
+
+
+def test_an_unreachable_index_is_said_to_be_the_network(home: Path, backend: str,  # noqa: F811
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("UV_OFFLINE", "UV_NO_INDEX", "UV_FIND_LINKS", "PIP_NO_INDEX", "PIP_FIND_LINKS"):
+        monkeypatch.delenv(key, raising=False)
+    # A local port nothing listens on: connection refused, at once, no real network needed.
+    monkeypatch.setenv("UV_INDEX_URL", "http://127.0.0.1:9/simple")
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
+    monkeypatch.setenv("PIP_RETRIES", "1")  # pip says why it retries: the connection error
+    monkeypatch.setenv("UV_HTTP_RETRIES", "0")
+    project = make_project(home / "proj", "3.12")
+    (project / "requirements.txt").write_text(f"{ALPHA}==1.0\n")
+    said = export(project)
+    line = [x for x in said.splitlines() if "sync failed" in x]
+    assert len(line) == 1, said
+    assert "no network / index unreachable" in line[0], line[0]
+    assert "fix requirements.txt" not in line[0]
+
+
+def test_a_build_failure_shows_the_builds_own_error(home: Path, backend: str) -> None:  # noqa: F811
+    project = make_project(home / "proj", "3.12")
+    pkg = project / "pkg"
+    pkg.mkdir()
+    (pkg / "pyproject.toml").write_text(
+        '[project]\nname = "broken"\nversion = "1.0"\n\n'
+        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n')
+    (pkg / "backend.py").write_text(
+        "def _fail(*args, **kwargs):\n"
+        "    raise RuntimeError('linker `cc` not found (cargo could not build the extension)')\n"
+        "build_wheel = build_sdist = build_editable = prepare_metadata_for_build_wheel = _fail\n")
+    (project / "requirements.txt").write_text("./pkg\n")
+    said = export(project)
+    line = [x for x in said.splitlines() if "sync failed" in x]
+    assert len(line) == 1, said
+    assert "a package failed to build" in line[0] and "linker `cc` not found" in line[0], line[0]
+
+
+def test_sync_v_streams_the_installers_output(home: Path, offline: Path) -> None:  # noqa: F811
+    project = make_project(home / "proj", "3.12")
+    (project / "requirements.txt").write_text(f"{ALPHA}==1.0\n")
+    r = venvd("sync", "-v", cwd=project)
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"^\s*\+ venvd-demo-alpha==1\.0", r.stderr, re.M), r.stderr
+
+
+def test_a_missing_tool_is_noticed_at_the_next_entry_once_installed(home: Path, offline: Path,  # noqa: F811
+                                                                   tmp_path: Path) -> None:
+    project = make_project(home / "proj", "3.12")
+    (project / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0"\n')
+    (project / "poetry.lock").write_text("# a lockfile\n")
+    said = export(project)
+    assert "not on PATH" in said
+    # poetry appears on PATH. (A stand-in that records its call: the real poetry would need
+    # the network to install; what is under test is that venvd notices and runs it.)
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    ran = tmp_path / "poetry-ran"
+    (tools / "poetry").write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" > "{ran}"\n')
+    (tools / "poetry").chmod(0o755)
+    said = export(project, PATH=f"{tools}{os.pathsep}{os.environ['PATH']}")
+    assert ran.exists(), said
+    assert "synced" in said, said
+
+
+def test_python_2_7_gets_a_line_saying_what_is_supported(home: Path, offline: Path) -> None:  # noqa: F811
+    need_python("2.7")
+    project = make_project(home / "proj", "2.7")
+    said = export(project)
+    lines = [x for x in said.splitlines() if "2.7" in x and "supported" in x]
+    assert len(lines) == 1, said
+    assert "with uv" in lines[0] and "without uv" in lines[0] and "3.6" in lines[0], lines[0]
+    assert "-I" not in said and "cause:" not in said, said
+    assert not (project / ".venv").exists()
