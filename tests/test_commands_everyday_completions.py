@@ -132,3 +132,13 @@ def test_the_powershell_script_parses_and_names_every_command() -> None:
 
 def test_powershell_is_also_accepted_as_the_shell_name() -> None:
     assert script("powershell") == script("pwsh")
+
+
+def test_zsh_without_compinit_gets_one_line_saying_what_to_add(tmp_path: Path) -> None:
+    path = tmp_path / "venvd.zsh"
+    path.write_text(script("zsh"))
+    out = subprocess.run([which_shell("zsh"), "-f", "-c", f"source '{path}'; echo status=$?"], capture_output=True,
+                         text=True)
+    assert out.stderr == ("venvd: zsh completions need compinit first: put 'autoload -Uz compinit && compinit' "
+                          "before this line\n")
+    assert out.stdout == "status=0\n"

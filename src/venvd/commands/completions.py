@@ -187,8 +187,10 @@ _venvd() {{
 }}
 if [[ ${{zsh_eval_context[-1]-}} == loadautofunc ]]; then
     _venvd "$@"
-else
+elif (( $+functions[compdef] )); then
     compdef _venvd venvd
+else
+    print -u2 "venvd: zsh completions need compinit first: put 'autoload -Uz compinit && compinit' before this line"
 fi
 """
 
