@@ -78,8 +78,68 @@ def _parser():  # -> argparse.ArgumentParser
     return parser
 
 
+# Commands whose output is on stdout: with stdout closed (`>&-`) they could only fail silently.
+STDOUT_COMMANDS = ("export", "hook", "status")
+
+
+def _guard_stdout() -> None:
+    """Put sys.stdout's buffer on a raw fd 1 whose failed write (``> /dev/full``, an EIO)
+    is raised once as a VenvdError (one line), after which what is still buffered is
+    dropped, so Python does not add "Exception ignored … <stdout>" when it exits."""
+    import io
+
+    old = sys.stdout
+
+    class Stdout(io.RawIOBase):
+        failed = False
+
+        def writable(self) -> bool:
+            return True
+
+        def fileno(self) -> int:
+            return old.fileno()
+
+        def isatty(self) -> bool:
+            return old.isatty()
+
+        def write(self, data: "bytes | memoryview") -> int:  # type: ignore[override]
+            if self.failed:
+                return len(data)  # dropped: the failure was said already
+            try:
+                return os.write(old.fileno(), data)
+            except BrokenPipeError:
+                self.failed = True
+                raise  # the reader went away (`| head`): exit 1 without a word, as before
+            except OSError as exc:
+                self.failed = True
+                raise VenvdError(f"cannot write to stdout ({exc.strerror or exc}); "
+                                 "what venvd printed there is incomplete") from None
+
+    sys.stdout = io.TextIOWrapper(io.BufferedWriter(Stdout()), encoding=old.encoding, errors=old.errors,
+                                  line_buffering=old.line_buffering)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if sys.stdout is None:  # started with fd 1 closed (`>&-`)
+        if args[:1] and args[0] in STDOUT_COMMANDS:
+            say(f"stdout is closed; 'venvd {args[0]}' prints its output there")
+            return 1
+    elif argv is None:  # the real command line, not a test calling main() in-process
+        _guard_stdout()
+    status = _main(args)
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except VenvdError as exc:
+        say(str(exc))
+        return 1
+    except (OSError, ValueError):
+        return 1
+    return status
+
+
+def _main(args: list[str]) -> int:
     try:
         if args[:1] == ["export"] and not any(arg in HELP for arg in args[1:]):
             from .export import main_export

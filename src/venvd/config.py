@@ -96,7 +96,9 @@ def _parse(root: str) -> Config:
     requires_python = name = None
     pyproject_data: Optional[dict[str, Any]] = None
     pyproject = os.path.join(root, "pyproject.toml")
-    if os.path.isfile(pyproject):
+    # lexists, not isfile: a pyproject.toml that is a FIFO or a link to /dev/zero is a
+    # line from read_toml (safeio), not silently no settings.
+    if os.path.lexists(pyproject):
         data = pyproject_data = read_toml(pyproject)
         project = data.get("project")
         if isinstance(project, dict):
@@ -108,7 +110,7 @@ def _parse(root: str) -> Config:
         if section is not None:
             tool, warnings = _validate(section, f"{pyproject} [tool.venvd]")
     venvd_toml = os.path.join(root, "venvd.toml")
-    if os.path.isfile(venvd_toml):
+    if os.path.lexists(venvd_toml):
         data = read_toml(venvd_toml)
         # venvd.toml holds the same keys at its top level (or under [tool.venvd]).
         table = data.get("tool", {}).get("venvd", data) if isinstance(data.get("tool"), dict) else data
@@ -158,14 +160,15 @@ def load_config(root: str, cache_dir: Optional[str] = None) -> Config:
         cache_dir = default_cache_dir()
     path = _cache_path(cache_dir, root)
     try:
-        with open(path, "rb") as f:
-            cached = marshal.load(f)
+        from .safeio import LIMIT_SMALL, read_bytes
+
+        cached = marshal.loads(read_bytes(path, LIMIT_SMALL))
         if cached[0] == signature:
             tool, requires_python, name, _warnings, tool_python = cached[1]
             # Warnings were shown when the files were parsed; not again on every cd.
             return Config(tool, requires_python, name, [], tool_python)
-    except (OSError, EOFError, ValueError, TypeError, IndexError):
-        pass  # missing or corrupt cache: parse again
+    except (OSError, VenvdError, EOFError, ValueError, TypeError, IndexError, KeyError):
+        pass  # missing, corrupt or planted (safeio's UnsafeFile) cache: parse again
     config = _parse(root)
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)

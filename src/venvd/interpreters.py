@@ -224,10 +224,11 @@ def _is_binary(path: str) -> bool:
         return False
     if not _WINDOWS and not os.access(path, os.X_OK):
         return False
+    from .safeio import UnsafeFile, read_prefix
+
     try:
-        with open(path, "rb") as f:
-            return f.read(2) != b"#!"
-    except OSError:
+        return read_prefix(path, 2) != b"#!"
+    except (OSError, UnsafeFile):
         return False
 
 
@@ -401,10 +402,11 @@ def _empty_cache() -> dict:
 def _load_cache(path: str) -> dict:
     """The cache, or an empty one if missing, unreadable or not ours (then it gets rewritten)."""
     empty = _empty_cache()
+    from .safeio import LIMIT_TEXT, read_bytes
+
     try:
-        with open(path, "rb") as f:
-            data = marshal.loads(f.read())
-    except (OSError, EOFError, ValueError, TypeError):
+        data = marshal.loads(read_bytes(path, LIMIT_TEXT))
+    except (OSError, VenvdError, EOFError, ValueError, TypeError):  # VenvdError: safeio's UnsafeFile
         return empty
     try:
         if data.get("format") != _CACHE_FORMAT:
@@ -666,10 +668,11 @@ def _pyenv_global(interpreters: list[Interpreter], env: Mapping[str, str]) -> In
     source = "PYENV_VERSION"
     if not name:
         source = os.path.join(root, "version")
+        from .safeio import LIMIT_SMALL, read_bytes
+
         try:
-            with open(source, "rb") as f:
-                text = f.read(65536).decode("utf-8", "replace")
-        except OSError:
+            text = read_bytes(source, LIMIT_SMALL).decode("utf-8", "replace")
+        except (OSError, VenvdError):  # VenvdError: safeio's UnsafeFile (a FIFO, a huge file)
             return None
         for line in text.splitlines():
             words = line.split()

@@ -92,31 +92,100 @@ def find_project(start: str, home: Optional[str] = None) -> Optional[Project]:
 
 
 def _workspace_root(member: str) -> Optional[str]:
-    """The root of the uv workspace that lists *member*, if any."""
+    """The root of the uv workspace that lists *member*, if any.
+
+    Every parent's pyproject.toml is read, and a parent may belong to someone else (a
+    shared /tmp) or come with a clone: one that is not a regular file, too large, not
+    TOML or not shaped as uv's ``[tool.uv.workspace]`` is ignored, as uv would not use it
+    either, and the first such file is named in one line.
+    """
+    told = False
     for directory in walk_up(os.path.dirname(member)):
         pyproject = os.path.join(directory, "pyproject.toml")
         try:
-            with open(pyproject, "rb") as f:
-                data = f.read()
-        except OSError:
+            members, excluded = _workspace_table(pyproject)
+        except VenvdError as exc:
+            if not told:
+                told = True
+                _say_once(pyproject, f"{exc} (ignored when looking for a uv workspace)")
             continue
-        if b"workspace" not in data:  # cheap test before parsing any TOML
-            continue
-        from .tomlfile import loads_toml
-
-        table = loads_toml(data, pyproject).get("tool", {}).get("uv", {}).get("workspace")
-        if not isinstance(table, dict):
+        if members is None:
             continue
         relative = os.path.relpath(member, directory).replace(os.sep, "/")
         from fnmatch import fnmatch
 
-        members = table.get("members", [])
-        excluded = table.get("exclude", [])
         if any(fnmatch(relative, pattern) for pattern in members) and not any(
             fnmatch(relative, pattern) for pattern in excluded
         ):
             return directory
     return None
+
+
+def _workspace_table(pyproject: str) -> tuple[Optional[list[str]], list[str]]:
+    """``members`` and ``exclude`` of *pyproject*'s ``[tool.uv.workspace]``; (None, [])
+    when it has none or does not exist. VenvdError when it cannot be used."""
+    from .safeio import LIMIT_TEXT, read_bytes
+
+    try:
+        data = read_bytes(pyproject, LIMIT_TEXT)
+    except OSError:
+        return None, []  # missing or unreadable: not a workspace root
+    if b"workspace" not in data:  # cheap test before parsing any TOML
+        return None, []
+    from .tomlfile import loads_toml
+
+    document = loads_toml(data, pyproject)
+    table = document.get("tool")
+    for key in ("uv", "workspace"):
+        if table is None:
+            return None, []
+        if not isinstance(table, dict):
+            break
+        table = table.get(key)
+    if table is None:
+        return None, []
+    if isinstance(table, dict):
+        members = table.get("members", [])
+        excluded = table.get("exclude", [])
+        if _strings(members) and _strings(excluded):
+            return members, excluded
+    raise VenvdError(f"{pyproject}: [tool.uv.workspace] must be a table whose members and exclude "
+                     "are lists of strings")
+
+
+def _say_once(path: str, message: str) -> None:
+    """Say *message* about *path* once for each version of the file, not at every prompt of
+    every shell under that parent (it may be another user's file the user cannot fix)."""
+    from .paths import cache_dir, path_key
+    from .safeio import LIMIT_SMALL, read_optional
+
+    try:
+        st = os.stat(path)
+        version = f"{st.st_dev} {st.st_ino} {st.st_mode} {st.st_size} {st.st_mtime_ns}"
+    except OSError:
+        version = "unreadable"
+    told = f"{path}\0{version}\n".encode("utf-8", "surrogateescape")
+    record = os.path.join(cache_dir(), "told", path_key(path))
+    try:
+        if read_optional(record, LIMIT_SMALL) == told:
+            return
+    except VenvdError:
+        pass  # not a file venvd wrote: say it, and replace it below
+    from .ui import say
+
+    say(message)
+    try:
+        os.makedirs(os.path.dirname(record), exist_ok=True)
+        tmp = f"{record}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(told)
+        os.replace(tmp, record)
+    except OSError:
+        pass  # then it is said again next time
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def current_directory(environ: "os._Environ[str] | dict[str, str]") -> str:

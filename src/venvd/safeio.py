@@ -102,10 +102,34 @@ def read_bytes(path: str, limit: int = LIMIT_TEXT) -> bytes:
         os.close(fd)
 
 
+def read_prefix(path: str, size: int) -> bytes:
+    """The first *size* bytes of the regular file at *path*, however large it is (e.g. the
+    ``#!`` of an executable), with the same checks as ``read_bytes``: never a FIFO or device,
+    never blocking."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafeFile(f"{path} is {kind_of(st.st_mode)}, not a regular file; venvd does not read it", path)
+    fd = os.open(path, _O_FLAGS)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):  # swapped between stat and open
+            raise UnsafeFile(f"{path} is {kind_of(st.st_mode)}, not a regular file; venvd does not read it", path)
+        try:
+            return os.read(fd, size)
+        except BlockingIOError:
+            raise UnsafeFile(f"{path} would block when read (not an ordinary file); venvd does not read it",
+                             path) from None
+    finally:
+        os.close(fd)
+
+
 def read_text(path: str, limit: int = LIMIT_TEXT, errors: str = "strict") -> str:
     """``read_bytes`` decoded as UTF-8 (a BOM is dropped). With ``errors="strict"`` a file
     that is not UTF-8 raises UnicodeDecodeError, which callers turn into their own line."""
-    return read_bytes(path, limit).decode("utf-8-sig", errors)
+    data = read_bytes(path, limit)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # as the utf-8-sig codec, which would cost an import on the cd path
+    return data.decode("utf-8", errors)
 
 
 def read_optional(path: str, limit: int = LIMIT_TEXT) -> "bytes | None":

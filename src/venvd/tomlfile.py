@@ -6,9 +6,11 @@ import sys
 from typing import Any
 
 from .errors import VenvdError
+from .safeio import LIMIT_TEXT, read_bytes
 
 
 def loads_toml(data: bytes, path: str) -> dict[str, Any]:
+    """The TOML document in *data* (read from *path*); VenvdError for anything that is not one."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on old Pythons only
@@ -19,12 +21,21 @@ def loads_toml(data: bytes, path: str) -> dict[str, Any]:
         raise VenvdError(f"{path} is not UTF-8 text; fix its encoding") from None
     except tomllib.TOMLDecodeError as exc:
         raise VenvdError(f"{path} is not valid TOML ({exc}); fix the file") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively: `a = [[[…]]]` a few
+        # thousand deep exhausts the stack.
+        raise VenvdError(f"{path} is nested too deeply to read (arrays or tables within each other "
+                         "thousands of times); fix the file") from None
+    except ValueError:
+        # Not a TOMLDecodeError: an integer longer than int()'s digit limit (4300 digits).
+        raise VenvdError(f"{path} holds a number too long to read (thousands of digits); fix the file") from None
 
 
-def read_toml(path: str) -> dict[str, Any]:
+def read_toml(path: str, limit: int = LIMIT_TEXT) -> dict[str, Any]:
+    """The TOML file at *path*, read with ``safeio`` (at most *limit* bytes, never a FIFO or
+    device); a file that cannot be read or parsed is a VenvdError naming it."""
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        data = read_bytes(path, limit)
     except OSError as exc:
-        raise VenvdError(f"cannot read {path}: {exc.strerror}") from None
+        raise VenvdError(f"cannot read {path}: {exc.strerror or exc}") from None
     return loads_toml(data, path)

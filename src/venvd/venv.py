@@ -36,11 +36,12 @@ def python_path(venv: str, windows: Optional[bool] = None) -> str:
 
 def read_pyvenv_cfg(venv: str) -> Optional[dict[str, str]]:
     """The ``key = value`` pairs of ``pyvenv.cfg``, or None when there is none."""
+    from .safeio import LIMIT_SMALL, UnsafeFile, read_text
+
     try:
-        with open(os.path.join(venv, "pyvenv.cfg"), encoding="utf-8", errors="replace") as f:
-            lines = f.read().splitlines()
-    except OSError:
-        return None
+        lines = read_text(os.path.join(venv, "pyvenv.cfg"), LIMIT_SMALL, errors="replace").splitlines()
+    except (OSError, UnsafeFile):
+        return None  # a FIFO or huge pyvenv.cfg (safeio) is no venv's either
     cfg = {}
     for line in lines:
         key, eq, value = line.partition("=")
@@ -56,11 +57,12 @@ def cfg_version(cfg: dict[str, str]) -> Optional[str]:
 
 def read_marker(venv: str) -> Optional[dict[str, str]]:
     """venvd's record of having created *venv*, or None for a venv venvd did not make."""
+    from .safeio import LIMIT_SMALL, UnsafeFile, read_text
+
     try:
-        with open(os.path.join(venv, STATE_DIR, CREATED), encoding="utf-8") as f:
-            text = f.read().strip()
-    except OSError:
-        return None
+        text = read_text(os.path.join(venv, STATE_DIR, CREATED), LIMIT_SMALL).strip()
+    except (OSError, UnicodeDecodeError, UnsafeFile):
+        return None  # venvd writes UTF-8 regular files: anything else is not its marker
     return {k: v or "" for k, v in decode_pairs(text)}
 
 

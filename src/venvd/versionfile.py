@@ -39,7 +39,8 @@ _IMPLEMENTATIONS = (
 )
 _PRE_TAGS = ("rc", "a", "b")
 _PRE_RANK = {"a": 0, "b": 1, "rc": 2}
-_MAX_READ = 1 << 20  # a version file is a few bytes; don't slurp a hostile huge one
+# The most digits in one number of a request (a year-like 20240101 is 8); more is garbage.
+_MAX_DIGITS = 16
 
 
 def split_version(version: str) -> tuple[tuple[int, ...], str] | None:
@@ -57,7 +58,7 @@ def split_version(version: str) -> tuple[tuple[int, ...], str] | None:
     if not 1 <= len(parts) <= 3:
         return None
     for part in parts:
-        if not part:  # "", "3.", ".12", "3..1"
+        if not part or len(part) > _MAX_DIGITS:  # "", "3.", ".12", "3..1"; int() refuses 4300+ digits
             return None
     pre = ""
     if tail:
@@ -66,7 +67,7 @@ def split_version(version: str) -> tuple[tuple[int, ...], str] | None:
         for tag in _PRE_TAGS:
             if tail.startswith(tag):
                 serial = tail[len(tag) :]
-                if serial and all(c in _DIGITS for c in serial):
+                if serial and len(serial) <= _MAX_DIGITS and all(c in _DIGITS for c in serial):
                     pre = tag + str(int(serial))
                 break
         if not pre:
@@ -295,6 +296,16 @@ def _split_implementation(low: str) -> tuple[str, str, bool]:
     return "cpython", low, False
 
 
+def _longest_number(text: str) -> int:
+    """The length of the longest run of digits in *text*."""
+    longest = run = 0
+    for ch in text:
+        run = run + 1 if ch in _DIGITS else 0
+        if run > longest:
+            longest = run
+    return longest
+
+
 def parse_request(text: str, source: str) -> VersionRequest:
     """Parse a Python request as pyenv and uv accept it; raise VenvdError for anything else."""
     raw = text.strip()
@@ -303,6 +314,9 @@ def parse_request(text: str, source: str) -> VersionRequest:
     for ch in raw:
         if ch < " " or ch == "\x7f":
             raise _garbage(raw, source)
+    if _longest_number(raw) > _MAX_DIGITS:
+        # int() refuses more than 4300 digits (ValueError); no real version comes close.
+        raise _garbage(raw, source, f"a number of more than {_MAX_DIGITS} digits")
     low = raw.lower()
     if low == "system":
         return VersionRequest(raw, source, "system", implementation="")
@@ -465,17 +479,17 @@ def read_version_file(project_dir: str) -> VersionRequest | None:
     The first non-empty line that is not a ``#`` comment. None when neither file exists or
     has such a line (an empty ``.python-version`` falls through to ``.python-versions``).
     """
+    from .safeio import LIMIT_SMALL, read_bytes
+
     for name in VERSION_FILES:
         path = os.path.join(project_dir, name)
         try:
-            with open(path, "rb") as f:
-                data = f.read(_MAX_READ)
+            # Never blocks on a FIFO, never reads /dev/zero: safeio raises UnsafeFile (a line).
+            data = read_bytes(path, LIMIT_SMALL)
         except (FileNotFoundError, NotADirectoryError):
             continue
         except OSError as e:
             raise VenvdError(f"cannot read {path}: {e.strerror or e}") from None
-        if len(data) == _MAX_READ:  # don't split a UTF-8 sequence at the cut
-            data = data[: data.rfind(b"\n") + 1]
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:

@@ -50,24 +50,27 @@ class Dist:
 
 
 def _metadata(path: str) -> tuple[str, str, list[str]]:
+    from ..errors import VenvdError
+    from ..safeio import LIMIT_TEXT, read_text
+
     name = version = ""
     requires = []
     try:
-        with open(os.path.join(path, "METADATA"), encoding="utf-8", errors="replace") as f:
-            for line in f:
-                line = line.rstrip("\r\n")
-                if not line:
-                    break  # the body (description) follows the headers
-                key, _, value = line.partition(":")
-                key = key.lower()
-                if key == "name":
-                    name = value.strip()
-                elif key == "version":
-                    version = value.strip()
-                elif key == "requires-dist":
-                    requires.append(value.strip())
-    except OSError:
-        pass
+        # safeio: a venv that came with a repo may hold a FIFO or a /dev/zero link here.
+        text = read_text(os.path.join(path, "METADATA"), LIMIT_TEXT, errors="replace")
+    except (OSError, VenvdError):  # VenvdError: safeio's UnsafeFile
+        text = ""
+    for line in text.splitlines():
+        if not line:
+            break  # the body (description) follows the headers
+        key, _, value = line.partition(":")
+        key = key.lower()
+        if key == "name":
+            name = value.strip()
+        elif key == "version":
+            version = value.strip()
+        elif key == "requires-dist":
+            requires.append(value.strip())
     return name, version, requires
 
 

@@ -124,12 +124,16 @@ def quick(venv: str, root: str, context: str, environ: Mapping[str, str], watch:
     ``""`` means "the project names nothing to install". Every remembered input is
     added to the watch list before it is compared.
     """
+    from ..errors import VenvdError
+    from ..safeio import LIMIT_SMALL, read_bytes
+
     try:
-        with open(memo_path(venv), "rb") as f:
-            memo = marshal.load(f)
+        memo = marshal.loads(read_bytes(memo_path(venv), LIMIT_SMALL))
         fmt, version, ctx, names, sigs, variables, digest, fingerprint = memo
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
+        if not all(isinstance(path, str) for path, _sig in sigs):
+            return None
+    except (OSError, VenvdError, EOFError, ValueError, TypeError):
+        return None  # missing, corrupt or planted (safeio's UnsafeFile): compute again
     if fmt != MEMO_FORMAT or version != sys.version_info[:2] or ctx != context:
         return None
     for path, sig in sigs:
@@ -158,12 +162,15 @@ def compute(plan: "Optional[Plan]", root: str, context: str, environ: Mapping[st
     h.update(context.encode("utf-8", "surrogateescape"))
     for field in plan.fingerprint_fields():
         h.update(b"\x1e" + field.encode("utf-8", "surrogateescape"))
+    from ..safeio import LIMIT_LOCK, read_bytes
+
     sigs = []
     for path in plan.files:
         sig = signature(path)
         try:
-            with open(path, "rb") as f:
-                data = f.read()
+            # LIMIT_LOCK: the files of a plan include lockfiles. A FIFO, a link to /dev/zero
+            # or a larger file raises safeio's UnsafeFile: one line, no sync.
+            data = read_bytes(path, LIMIT_LOCK)
         except OSError:
             data = b"\x00missing"
         sigs.append((path, sig))

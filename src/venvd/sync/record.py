@@ -29,11 +29,13 @@ def record_path(venv: str, name: str) -> str:
 
 def read_record(venv: str, name: str) -> Optional[dict[str, str]]:
     """The record, or None when it is missing or unreadable (a missing record: not synced)."""
+    from ..errors import VenvdError
+    from ..safeio import LIMIT_SMALL, read_text
+
     try:
-        with open(record_path(venv, name), encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError):
-        return None
+        text = read_text(record_path(venv, name), LIMIT_SMALL)
+    except (OSError, UnicodeDecodeError, VenvdError):
+        return None  # missing, not ours (not UTF-8) or planted (safeio's UnsafeFile): no record
     if not text.endswith("\n"):
         return None  # not written by us (ours end with a newline): not synced
     fields = {k: v or "" for k, v in decode_pairs(text[:-1])}

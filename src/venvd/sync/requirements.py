@@ -56,6 +56,8 @@ _SHORT = {
     "-C": "--config-settings",
 }
 _STRONG_HASHES = ("sha256", "sha384", "sha512")
+# Files read for one top-level file, counting a file included again (pip reads it again).
+MAX_READS = 1000
 _VCS = ("git", "hg", "svn", "bzr")
 _ARCHIVES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz",
              ".txz", ".tlz", ".tar.lz", ".tar.lzma")  # fmt: skip
@@ -141,7 +143,7 @@ def parse_requirements(path: str, environ: Mapping[str, str] | None = None) -> R
     or a requirement packaging cannot parse (with file:line and the text).
     """
     top = os.path.abspath(path)
-    if not os.path.isfile(top):
+    if not os.path.exists(top):  # not isfile: a FIFO there is safeio's line, not "not found"
         raise VenvdError(f"requirements file not found: {top}")
     parser = _Parser(os.environ if environ is None else environ, os.path.dirname(top))
     parser.parse(top, constraint=False, stack=[])
@@ -230,6 +232,7 @@ class _Parser:
         self.requirements: list[RequirementLine] = []
         self.options: list[OptionLine] = []
         self.variables: set[str] = set()
+        self.reads = 0  # files read so far, includes read again counted again
 
     def show(self, path: str) -> str:
         try:
@@ -245,6 +248,11 @@ class _Parser:
             self.files.append(path)
         # The files being parsed, outermost first (real paths: a symlink can't hide a cycle).
         stack = [*stack, (os.path.realpath(path), path)]
+        self.reads += 1
+        if self.reads > MAX_READS:
+            # A file included twice by each of its includers is read 2**depth times.
+            raise VenvdError(f"requirements files include each other more than {MAX_READS} times "
+                             f"(at {self.show(path)}); is that intended?")
         for lineno, line in _logical_lines(_read(path, self.show(path))):
             line = self.expand(line)
             where = f"{self.show(path)}:{lineno}"
@@ -299,15 +307,17 @@ class _Parser:
             start = reals.index(os.path.realpath(path))
             chain = [self.show(p) for _, p in stack[start:]] + [self.show(path)]
             raise VenvdError(f"requirements files include each other: {' -> '.join(chain)}")
-        if not os.path.isfile(path):
+        if not os.path.exists(path):  # a FIFO or device is refused by _read with its own line
             raise VenvdError(f"{where}: included file not found: {target} ({path})")
         self.parse(path, constraint, stack)
 
 
 def _read(path: str, shown: str) -> str:
+    from venvd.safeio import LIMIT_TEXT, read_bytes
+
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        # safeio: a FIFO, a device or a file over LIMIT_TEXT is UnsafeFile, one line.
+        data = read_bytes(path, LIMIT_TEXT)
     except OSError as e:
         raise VenvdError(f"cannot read requirements file {shown}: {e.strerror}") from None
     # As pip's auto_decode: a BOM first, then a PEP 263 coding line; we default to UTF-8
