@@ -155,3 +155,17 @@ def test_a_detached_sync_that_dies_is_handed_off_again_and_its_end_is_said(
     assert "did not finish" in said and "in the background" in said, said
     said = wait_for("a prompt saying it finished", lambda: (lambda s: "finished" in s and s)(export(project)))
     assert packages(project)[ALPHA] == "1.1", said
+
+
+def test_a_sync_the_daemon_sees_otherwise_is_done_by_the_shell(home: Path, daemon) -> None:
+    """The daemon's environment is not the shell's: with VENVD_INSTALLER=pip in the shell
+    the inputs make another fingerprint, which the daemon (with uv) never syncs."""
+    project = synced_project(home, "proj")
+    daemon()
+    idle(project)
+    said = export(project, VENVD_INSTALLER="pip")
+    assert "in the background (the daemon)" in said, said
+    wait_for("the daemon to have looked at it", lambda: "declined" in _pending(project).read_text())
+    said = export(project, VENVD_INSTALLER="pip")
+    assert "syncing here" in said and "with pip" in said and "synced 1 package" in said, said
+    assert export(project, VENVD_INSTALLER="pip") == ""

@@ -36,7 +36,7 @@ def sync_root(root: str) -> Optional[str]:
     from .. import trust
     from ..config import load_config
     from ..errors import VenvdError
-    from ..export import resolve_target
+    from ..export import resolve_target, venv_location
     from ..project import find_project
     from ..sync import engine
     from ..watch import Watch
@@ -46,16 +46,41 @@ def sync_root(root: str) -> Optional[str]:
     project = find_project(root)
     if project is None or project.root != root:
         return None
+    venv: Optional[str] = None
     try:
         engine.set_options(force=False, explicit=False, daemon=True)
-        resolve_target(project, load_config(root), os.environ, Watch())
+        config = load_config(root)
+        venv = venv_location(project, config, os.environ)
+        resolve_target(project, config, os.environ, Watch())
     except VenvdError as exc:
         say(f"{root}: {exc}")
         return f"{root}: {exc}"
+    finally:
+        if venv is not None:
+            decline_unmet(venv)
     outcome = engine.last_outcome()
     if outcome in ("failed", "error", "interrupted", "remembered"):
         return f"{root}: sync {outcome}"
     return None
+
+
+def decline_unmet(venv: str) -> None:
+    """A shell handed this venv's sync to the daemon, and what the daemon synced (or
+    found in step) is not what that shell asked for: the daemon's environment makes
+    other inputs of it (``VENVD_INSTALLER``, ``UV_*``, the ``${VARS}`` a requirements
+    file uses). The record is marked so that the shell syncs it itself at its next
+    prompt instead of waiting for a sync that will not come."""
+    from ..sync.record import FAILED, PENDING, SYNCED, read_record, write_record
+
+    pending = read_record(venv, PENDING)
+    if pending is None or pending.get("by") != "daemon":
+        return
+    done = {(read_record(venv, name) or {}).get("fingerprint") for name in (SYNCED, FAILED)}
+    if pending.get("fingerprint") not in done:
+        try:
+            write_record(venv, PENDING, {**pending, "by": "declined"})
+        except OSError as exc:
+            say(f"{venv}: cannot mark its pending sync: {exc.strerror}")
 
 
 def project_inputs(root: str) -> list[str]:

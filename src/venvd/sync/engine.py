@@ -124,9 +124,14 @@ def _settled(venv: str, fingerprint: str, locked: bool = False) -> Optional[str]
                 from .record import remove_record
 
                 remove_record(venv, PENDING)
-                say(f"the background sync of {display_path(venv)} did not finish "
-                    f"({'the daemon stopped' if pending.get('by') == 'daemon' else 'its process ended'}); "
-                    "starting it again")
+                if pending.get("by") == "declined":  # see daemon/main.py decline_unmet
+                    _options.foreground = True
+                    say(f"the daemon synced {display_path(venv)} for its own environment, which differs from "
+                        "this shell's (VENVD_INSTALLER, UV_* or a variable the inputs use); syncing here")
+                else:
+                    say(f"the background sync of {display_path(venv)} did not finish "
+                        f"({'the daemon stopped' if pending.get('by') == 'daemon' else 'its process ended'}); "
+                        "starting it again")
     return None
 
 
