@@ -18,6 +18,7 @@ from . import trust
 from .config import Config, load_config
 from .envdiff import DIFF_VAR, Change, Record, Target, decode_list, encode_list, env_change
 from .errors import VenvdError
+from .ownership import Refused, check_project
 from .paths import cache_dir
 from .project import Project, current_directory, find_project, walk_up
 from .ui import display_path, say
@@ -90,6 +91,13 @@ def _as_range(text: str) -> str:
 def resolve_target(project: Project, config: Config, environ: Mapping[str, str], watch: Watch) -> Target:
     """The venv for *project*, created (or recreated) when venvd must."""
     venv = venv_location(project, config, environ)
+    bindir = bin_dir(venv)
+    if os.pathsep in bindir:
+        # PATH cannot hold it: the entry would split in two, and a relative half would be
+        # left behind after leaving, where a later directory could supply it.
+        raise Refused(f"{display_path(bindir)} contains {os.pathsep!r}, which separates PATH entries; "
+                      "venvd does not activate it (rename the directory)")
+    check_project(project.root, bindir)
     watch.add(os.path.join(venv, "pyvenv.cfg"))
     request, key = python_request(project, config)
     marker = read_marker(venv)
@@ -132,7 +140,6 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
     # Never raises for a failed sync: the venv as it was stays the one activated.
     ensure_synced(project, config, venv, environ, watch)
     prompt = (cfg or {}).get("prompt") or project.name
-    bindir = bin_dir(venv)
     # One stat: a venv venvd made without pip gets PIP_REQUIRE_VIRTUALENV while active.
     pipless = read_marker(venv) is not None and not any(
         os.path.exists(os.path.join(bindir, name)) for name in ("pip", "pip.exe"))
@@ -197,6 +204,8 @@ def _register(root: str) -> None:
         register(root)
     except OSError as exc:
         say(f"cannot record {display_path(root)} for the daemon: {exc.strerror}")
+    except VenvdError as exc:  # the registry is not a regular file (safeio): not fatal to the prompt
+        say(f"cannot record {display_path(root)} for the daemon: {exc}")
 
 
 def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
@@ -226,15 +235,20 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
             say(f"off for {display_path(project.root)} in this shell ('venvd on' turns it back on)")
         elif mode == "on" and project.root in off:
             off.remove(project.root)
-        status = trust.status(project.root)
+        try:
+            status = trust.status(project.root)
+        except VenvdError as exc:  # the store is unreadable or another user could write it
+            say(str(exc))
+            status = "broken"
         if mode == "on" and status == "allowed":
             say(f"on for {display_path(project.root)} in this shell ('venvd off' turns it off)")
         if manual:
             target = KEEP
         elif status != "allowed":
-            if status == "unknown" and project.root not in told:
+            if status in ("unknown", trust.CHANGED) and project.root not in told:
                 told.append(project.root)
-                say(f"{display_path(project.root)} is not allowed to run code here; "
+                say(trust.refusal(project.root) if status == trust.CHANGED else
+                    f"{display_path(project.root)} is not allowed to run code here; "
                     "'venvd allow' activates its venv (and creates it if needed)")
             if mode == "on":
                 say(f"{display_path(project.root)} is not allowed; run 'venvd allow' first")
@@ -244,6 +258,9 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
                 for warning in config.warnings:
                     say(warning)
                 target = resolve_target(project, config, environ, watch)
+            except Refused as exc:
+                say(str(exc))
+                target = None  # another user could change it: not even the env that worked
             except VenvdError as exc:
                 say(str(exc))
                 # A project that worked keeps its env until the problem is fixed.

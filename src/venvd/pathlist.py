@@ -1,38 +1,65 @@
 """A file of paths, one a line: the trust store and the daemon's project registry.
 
-A path may hold any character but NUL, so ``%``, CR and LF are escaped; bytes that are
-not UTF-8 (a directory named in another encoding) pass through ``surrogateescape``.
+A line is an escaped path, optionally followed by TAB-separated fields (the trust store
+keeps the directory's identity there: device, inode, owner). A path may hold any
+character but NUL, so ``%``, TAB, CR and LF are escaped; bytes that are not UTF-8 (a
+directory named in another encoding) pass through ``surrogateescape``. A line written
+before fields existed is a path without fields, so old files read as they always did.
+
+Read with ``venvd.safeio``: a store that became a directory, a FIFO or a huge file is
+an error (``UnsafeFile``), never a hang.
 """
 
 from __future__ import annotations
 
 import os
 
+from .safeio import LIMIT_TEXT, read_bytes
+
+FIELD_SEP = "\t"
+
 
 def _escape(path: str) -> str:
-    return path.replace("%", "%25").replace("\n", "%0A").replace("\r", "%0D")
+    return path.replace("%", "%25").replace("\n", "%0A").replace("\r", "%0D").replace("\t", "%09")
 
 
 def _unescape(line: str) -> str:
-    return line.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
+    return line.replace("%0A", "\n").replace("%0D", "\r").replace("%09", "\t").replace("%25", "%")
+
+
+def read_entries(file: str) -> "dict[str, list[str]]":
+    """path -> its fields, in file order (the first line of a path wins); empty when
+    *file* does not exist. Raises OSError (unreadable) and UnsafeFile (not a regular file,
+    too large) for the caller to turn into its own line."""
+    try:
+        text = read_bytes(file, LIMIT_TEXT).decode("utf-8", "surrogateescape")
+    except FileNotFoundError:
+        return {}
+    entries: dict[str, list[str]] = {}
+    for line in text.split("\n"):
+        if line:
+            path, *fields = line.split(FIELD_SEP)
+            entries.setdefault(_unescape(path), fields)
+    return entries
 
 
 def read_paths(file: str) -> list[str]:
     """The paths in *file*, in order, without duplicates; none when it does not exist."""
-    try:
-        with open(file, encoding="utf-8", errors="surrogateescape") as f:
-            lines = f.read().split("\n")
-    except FileNotFoundError:
-        return []
-    return list(dict.fromkeys(_unescape(line) for line in lines if line))
+    return list(read_entries(file))
+
+
+def write_entries(file: str, entries: "dict[str, list[str]]") -> None:
+    """Replace *file* with *entries* (path -> fields), atomically: a reader sees the old
+    list or the new."""
+    tmp = f"{file}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.write("".join(FIELD_SEP.join([_escape(p), *fields]) + "\n" for p, fields in entries.items()))
+    os.replace(tmp, file)
 
 
 def write_paths(file: str, paths: "list[str]") -> None:
     """Replace *file* with *paths*, atomically (a reader sees the old list or the new)."""
-    tmp = f"{file}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
-        f.write("".join(_escape(p) + "\n" for p in paths))
-    os.replace(tmp, file)
+    write_entries(file, {p: [] for p in paths})
 
 
 def append_path(file: str, path: str) -> None:

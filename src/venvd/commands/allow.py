@@ -20,6 +20,14 @@ def project_root_for(directory: "str | None") -> str:
 
 def run(ns: Namespace, allowed: bool = True) -> int:
     root = project_root_for(ns.dir)
+    if allowed:
+        import os
+
+        from ..ownership import check_project
+        from ..venv import bin_dir
+
+        # As at every entry: a project (or its .venv) another user can change is not allowed.
+        check_project(root, bin_dir(os.path.join(root, ".venv")))
     key = trust.set_status(root, allowed)
     shown = display_path(key)
     if allowed and find_project(root) is None:
