@@ -169,3 +169,14 @@ def test_a_sync_the_daemon_sees_otherwise_is_done_by_the_shell(home: Path, daemo
     said = export(project, VENVD_INSTALLER="pip")
     assert "syncing here" in said and "with pip" in said and "synced 1 package" in said, said
     assert export(project, VENVD_INSTALLER="pip") == ""
+
+
+def test_a_pid_file_that_lies_while_the_daemon_runs_does_not_redirect_stop(
+        home: Path, tmp_path: Path, daemon, stranger: "subprocess.Popen[bytes]") -> None:
+    pid = daemon()
+    (tmp_path / "venvd-run" / "daemon.pid").write_text(f"{stranger.pid}\n")
+    assert f"pid {pid}" in venvd("daemon", "status").stdout
+    stopped = venvd("daemon", "stop")
+    assert f"daemon stopped (pid {pid})" in stopped.stderr, stopped.stderr
+    assert stranger.poll() is None, "the process the pid file names is not signalled"
+    assert venvd("daemon", "status").returncode == 3

@@ -47,9 +47,12 @@ def running_pid() -> Optional[int]:
 
     Whether a daemon runs is its lock (see liveness.py), never the pid file alone: a
     pid file left behind may name any process by now."""
-    from .liveness import lock_held
+    from .liveness import lock_held, lock_holder
 
     if lock_held(_path(LOCK)):
+        holder = lock_holder(_path(LOCK))
+        if holder is not None:
+            return holder  # the kernel's word (Linux), whatever the pid file says
         try:
             return int(read_bytes(_path(PIDFILE), LIMIT_SMALL).strip())
         except (OSError, ValueError, VenvdError):

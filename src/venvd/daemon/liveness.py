@@ -62,6 +62,24 @@ def _held_with_filelock(path: str) -> bool:  # pragma: no cover - Windows
     return False
 
 
+def lock_holder(path: str) -> "int | None":
+    """The pid holding the flock on *path*, as the kernel tells it (Linux ``/proc/locks``),
+    or None when it cannot tell: a pid file may lie, the lock's holder cannot."""
+    try:
+        st = os.stat(path)
+        with open("/proc/locks", encoding="ascii", errors="replace") as f:
+            table = f.read(1 << 20)
+    except OSError:
+        return None
+    wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    for line in table.splitlines():
+        fields = line.split()
+        # "1: FLOCK  ADVISORY  WRITE 30289 fe:00:2179759 0 EOF" (a blocked waiter has "->")
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == wanted and fields[4].isdigit():
+            return int(fields[4]) or None
+    return None
+
+
 def daemon_lock_path() -> str:
     from ..paths import runtime_dir
 
