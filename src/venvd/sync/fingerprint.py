@@ -104,8 +104,11 @@ def _new_hash():  # noqa: ANN202 - a hashlib-like object
 
 
 def vars_digest(names: "tuple[str, ...] | list[str]", environ: Mapping[str, str]) -> str:
-    """A digest of the values of *names* (values may be secrets: never stored as they are)."""
-    if not names:
+    """A digest of the values of *names* (values may be secrets: never stored as they are).
+
+    None of them set is "" without hashing: a uv.lock project's prompt checks uv's
+    selection variables, usually all unset, and must not load a hash for that."""
+    if not names or not any(name in environ for name in names):
         return ""
     h = _new_hash()
     for name in names:
