@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,18 @@ def test_a_wrong_selection_setting_is_one_line(home: Path, offline: Path, settin
     (project / "venvd.toml").write_text(setting + "\n")
     said = _export_raw(project).stderr
     assert needle in said and said.count("venvd:") <= 3, said
+
+
+def test_checking_uvs_variables_at_a_prompt_loads_nothing_when_none_is_set(
+        home: Path, offline: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("UV_NO_CONFIG")  # HOME and XDG dirs are the test's own: no user config to avoid
+    project = _uv_lock_project(home)
+    export(project)
+    code = (
+        "import os, sys; from venvd.export import compute; compute(os.environ); "
+        "print(' '.join(sorted(m for m in ('_blake2', 'hashlib', 'tomllib', 'tomli', 'subprocess', "
+        "'venvd.sync.inputs') if m in sys.modules)))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True,
+                       env=dict(os.environ, PWD=str(project)))
+    assert r.returncode == 0 and r.stdout.strip() == "", r.stdout + r.stderr
