@@ -162,7 +162,7 @@ def test_doctor_reports_each_check_and_fails_on_a_broken_user_config(home: Path,
     config = tmp_path / "cfg"
     config.mkdir()
     (config / "config.toml").write_text('python-downloads = "automatic"\n')
-    out = venvd("doctor", VENVD_CONFIG_DIR=str(config), _VENVD_HOOK="bash")
+    out = venvd("doctor", VENVD_CONFIG_DIR=str(config), _VENVD_HOOK="bash", UV_PYTHON_DOWNLOADS="")
     lines = doctor_lines(out.stdout)
     assert set(lines) >= {"shell", "hook", "interpreter", "installers", "trust store", "daemon", "user config"}
     assert lines["interpreter"].startswith("ok ") and os.path.realpath(venvd_script()) != "" and \
@@ -173,6 +173,14 @@ def test_doctor_reports_each_check_and_fails_on_a_broken_user_config(home: Path,
     assert lines["hook"].startswith("ok ")
     # pytest, not a shell, started this one: the shell is taken from $SHELL, or unknown.
     assert out.returncode == 0, out.stdout
+
+    assert lines["python downloads"].startswith("ok ") and "automatic (python-downloads = \"automatic\" in" in \
+        lines["python downloads"] and "installed with 'uv python install'" in lines["python downloads"]
+    never = doctor_lines(venvd("doctor", VENVD_CONFIG_DIR=str(config), UV_PYTHON_DOWNLOADS="never").stdout)
+    assert "never (UV_PYTHON_DOWNLOADS=never): a missing Python is never downloaded" in never["python downloads"]
+    typo = doctor_lines(venvd("doctor", VENVD_CONFIG_DIR=str(config), UV_PYTHON_DOWNLOADS="yes").stdout)
+    assert typo["python downloads"].startswith("warn ") and "set it to automatic, manual or never" in \
+        typo["python downloads"]
 
     (config / "config.toml").write_text("python-downloads = 3\n")
     broken = venvd("doctor", VENVD_CONFIG_DIR=str(config), _VENVD_HOOK="bash")

@@ -16,7 +16,7 @@ from .errors import VenvdError
 from .versionfile import VersionRequest
 
 # uv's spellings of UV_PYTHON_DOWNLOADS (it rejects anything else)
-_UV_VALUES = {"automatic": "automatic", "auto": "automatic", "true": "automatic",
+UV_VALUES = {"automatic": "automatic", "auto": "automatic", "true": "automatic",
               "manual": "manual", "never": "never", "false": "never"}
 FAILED_FILE = "python-install-failed"
 
@@ -26,7 +26,7 @@ def downloads_mode(environ: Mapping[str, str]) -> tuple[str, str]:
     from . import userconfig
 
     env_value = (environ.get("UV_PYTHON_DOWNLOADS") or "").strip().lower()
-    from_env = _UV_VALUES.get(env_value)
+    from_env = UV_VALUES.get(env_value)
     config = userconfig.load()["python-downloads"]
     shown_config = f'python-downloads = "{config}" in {_shown(userconfig.config_file())}'
     shown_env = f"UV_PYTHON_DOWNLOADS={env_value}"

@@ -229,6 +229,24 @@ def check_user_config() -> Check:
     return Check(OK, "user config", f"{path}: {shown}")
 
 
+def check_python_downloads() -> Optional[Check]:
+    """Whether venvd may have uv install a Python a project asks for and the machine lacks."""
+    from ..provision import UV_VALUES, downloads_mode
+
+    raw = os.environ.get("UV_PYTHON_DOWNLOADS")
+    if raw and raw.strip().lower() not in UV_VALUES:
+        return Check(WARN, "python downloads", f"UV_PYTHON_DOWNLOADS={raw!r} is not a value uv knows (uv itself "
+                                               "will refuse to run)", "set it to automatic, manual or never")
+    try:
+        mode, why = downloads_mode(os.environ)
+    except VenvdError:
+        return None  # the user config line says what is wrong
+    said = {"automatic": "a missing Python is installed with 'uv python install'",
+            "manual": "a missing Python is named with the command that installs it",
+            "never": "a missing Python is never downloaded"}[mode]
+    return Check(OK, "python downloads", f"{mode} ({why}): {said}")
+
+
 def check_project_config() -> Optional[Check]:
     from ..config import load_config
     from ..project import current_directory, find_project
@@ -248,7 +266,8 @@ def check_project_config() -> Optional[Check]:
 def checks() -> list[Check]:
     out: list[Check] = []
     steps: list[Callable[[], object]] = [check_shell, check_interpreter, check_installers, check_trust_store,
-                                         check_daemon, check_user_config, check_project_config]
+                                         check_daemon, check_user_config, check_python_downloads,
+                                         check_project_config]
     for step in steps:
         try:
             result = step()
