@@ -57,3 +57,21 @@ def test_cd_from_a_project_to_one_under_a_malformed_parent_switches_venvs(open_s
     assert str(a / ".venv" / "bin") not in shell.getenv("PATH").split(":")
     assert "internal error" not in out
     assert len([line for line in out.splitlines() if "outer/pyproject.toml" in line]) <= 1, out
+
+
+@pytest.mark.parametrize("name", [".python-version", "pyproject.toml"])
+def test_a_version_of_thousands_of_digits_is_one_line_not_one_per_prompt(open_shell, home: Path, name: str):
+    project = make_project(home / "proj", "3.12")
+    (project / ".python-version").unlink()
+    if name == ".python-version":
+        (project / name).write_text("3." + "1" * 5000 + "\n")
+    else:
+        (project / name).write_text(f'[project]\nname = "b"\nrequires-python = ">=3.{"1" * 5000}"\n')
+    shell = open_shell()
+    out = shell.run(f"cd {project}")
+    for _ in range(3):
+        out += "\n" + shell.run("true")
+    said = [line for line in out.splitlines() if line.startswith("venvd: ")]
+    assert len(said) == 1 and "unrecognised Python version" in said[0], out
+    assert "internal error" not in out
+    assert shell.getenv("VIRTUAL_ENV") is None

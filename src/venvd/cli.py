@@ -125,7 +125,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         if args[:1] and args[0] in STDOUT_COMMANDS:
             say(f"stdout is closed; 'venvd {args[0]}' prints its output there")
             return 1
-    elif argv is None:  # the real command line, not a test calling main() in-process
+    elif argv is None and not sys.stdout.isatty():
+        # The real command line (not a test calling main()), writing to a file or a pipe; a
+        # terminal keeps Python's own stdout (on Windows its console I/O is not plain fd 1).
         _guard_stdout()
     status = _main(args)
     try:
