@@ -97,30 +97,26 @@ def test_a_pid_file_naming_an_unrelated_process_is_not_a_daemon(
 
 
 def test_a_pending_record_left_for_a_dead_daemon_is_due(
-        home: Path, tmp_path: Path, offline: Path, stranger: "subprocess.Popen[bytes]") -> None:
-    """A shell handed the sync to a daemon that died before taking it; the pid file now
-    names a live process that is not a daemon."""
+        home: Path, tmp_path: Path, daemon, monkeypatch: pytest.MonkeyPatch,
+        stranger: "subprocess.Popen[bytes]") -> None:
+    """A shell handed the sync to a daemon that then died; its pid file now names a live
+    process that is not a daemon (the pid was reused)."""
     project = synced_project(home, "proj")
-    (project / "requirements.txt").write_text(f"{ALPHA}==1.1\n")
-    from venvd.sync.fingerprint import compute, context_key, presence
-    from venvd.sync.inputs import detect
-    from venvd.config import load_config
-    from venvd.project import find_project
-    from venvd.watch import Watch
-
-    found = find_project(str(project))
-    config = load_config(str(project))
-    venv = str(project / ".venv")
-    plan = detect(found, config, os.environ, Watch())
-    fingerprint, _ = compute(plan, str(project), context_key(config, venv, os.environ), os.environ,
-                             presence(str(project)))
-    _pending(project).write_text(f"by=daemon;fingerprint={fingerprint}\n")
-    run_dir = tmp_path / "venvd-run"
-    run_dir.mkdir(exist_ok=True)
-    (run_dir / "daemon.pid").write_text(f"{stranger.pid}\n")
+    pid = _hand_off_to_a_slow_daemon(project, daemon, monkeypatch)
+    assert "in the background (the daemon)" in export(project)
+    os.kill(pid, signal.SIGKILL)
+    wait_for("the killed daemon to be gone", lambda: not Path(f"/proc/{pid}").exists()
+             or Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z")
+    (tmp_path / "venvd-run" / "daemon.pid").write_text(f"{stranger.pid}\n")
     said = export(project)
     assert "did not finish" in said and "synced 1 package" in said, said
     assert packages(project)[ALPHA] == "1.1"
+
+
+def _state(project: Path) -> str:
+    import json
+
+    return json.loads(venvd("status", "--json", str(project)).stdout)["state"]
 
 
 def _detached_syncs(root: Path) -> list[int]:
@@ -142,15 +138,18 @@ def test_a_detached_sync_that_dies_is_handed_off_again_and_its_end_is_said(
         home: Path, offline: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = synced_project(home, "proj")
     (project / "venvd.toml").write_text('sync = "background"\n')
-    export(project)
+    if "in the background" in export(project):  # the config is an input too: wait for that one
+        wait_for("the first background sync", lambda: "finished" in export(project))
     (project / "requirements.txt").write_text(f"{ALPHA}==1.1\n")
     said = export(project, VENVD_TEST_UV_SLEEP="60")
     assert "in the background (log:" in said, said
     pids = wait_for("the detached sync", lambda: _detached_syncs(project))
     assert export(project) == "", "still running: nothing to say, nothing started"
+    assert _state(project) == "syncing in the background (a detached 'venvd sync')"
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
     wait_for("the detached sync to be gone", lambda: not _detached_syncs(project))
+    assert _state(project).startswith("background sync lost")
     said = export(project)
     assert "did not finish" in said and "in the background" in said, said
     said = wait_for("a prompt saying it finished", lambda: (lambda s: "finished" in s and s)(export(project)))

@@ -128,3 +128,13 @@ def test_a_malformed_pyproject_is_one_line_naming_the_file_and_key(home: Path, o
     assert all(needle in lines[0] for needle in needles), said
     assert "internal error" not in said and "sync failed" not in said, said
     assert export(project).count("venvd:") <= 1, "not an error retried at every prompt with a traceback"
+
+
+def test_only_a_requirements_dev_txt_is_named_once_not_silently_ignored(home: Path, offline: Path) -> None:
+    project = make_project(home / "proj", "3.12")
+    (project / "requirements-dev.txt").write_text(f"{DELTA}\n")
+    said = export(project)
+    lines = [line for line in said.splitlines() if "requirements-dev.txt" in line]
+    assert lines == ["venvd: requirements-dev.txt is not synced (there is no requirements.txt or pyproject.toml); "
+                     "name it in [tool.venvd] requirements"], said
+    assert "requirements-dev.txt" not in export(project), "once, not at every prompt"

@@ -113,6 +113,13 @@ def _sync_info(project: Any, config: Any, venv: str) -> dict[str, Any]:
         state = "last sync interrupted" if failed.get("interrupted") else "last sync failed"
     else:
         state = "never synced" if not synced else "out of date"
+        pending = read_record(venv, "pending")
+        if pending is not None and pending.get("fingerprint") == current:
+            from ..daemon.liveness import pending_alive
+
+            by = "the daemon" if pending.get("by") == "daemon" else "a detached 'venvd sync'"
+            state = (f"syncing in the background ({by})" if pending_alive(venv, pending)
+                     else "background sync lost (the next prompt starts it again)")
     info["state"] = state
     if failed:
         info["last_error"] = {"error": failed.get("error", ""), "installer": failed.get("installer"),

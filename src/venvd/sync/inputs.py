@@ -172,6 +172,7 @@ def detect(project: "Project", config: "Config", environ: Mapping[str, str], wat
         paths, kind = _by_priority(root, names)
         source = "found"
         if kind is None:
+            _hint_nothing(root)
             return None
     if kind == "requirements":
         plan = _requirements_plan(root, paths, mode, environ, watch, source)
@@ -313,6 +314,18 @@ def unsynced_requirements(root: str, plan: Optional[Plan]) -> list[str]:
             if name.endswith((".txt", ".in")) and os.path.isfile(path) and path not in synced:
                 found.append(f"{directory}/{name}")
     return sorted(found)
+
+
+def _hint_nothing(root: str) -> None:
+    """Only requirements files of another name (requirements-dev.txt…): nothing is synced,
+    said once (this runs when the inputs changed, not at every prompt)."""
+    unsynced = unsynced_requirements(root, None)
+    if unsynced:
+        from ..ui import say
+
+        many = len(unsynced) > 1
+        say(f"{', '.join(unsynced)} {'are' if many else 'is'} not synced (there is no requirements.txt or "
+            f"pyproject.toml); name {'them' if many else 'it'} in [tool.venvd] requirements")
 
 
 def _hints(root: str, plan: Plan, names: list[str], source: str) -> list[str]:
