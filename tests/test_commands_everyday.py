@@ -102,6 +102,14 @@ def test_prune_forgets_vanished_projects_and_removes_only_venvs_venvd_made(home:
     export(mine)
     (mine / ".python-version").unlink()
 
+    # Allowed, then replaced by another directory of the same name: the entry grants nothing.
+    replaced = make_project(home / "replaced", "3.12")
+    replaced.rename(home / "old-replaced")  # kept meanwhile, so the new one gets another inode
+    replaced.mkdir()
+    (replaced / ".python-version").write_text("3.12\n")
+    shutil.rmtree(home / "old-replaced")
+    assert json.loads(venvd("status", str(replaced), "--json").stdout)["trust"] == "changed"
+
     dry = venvd("prune", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     expected = {
@@ -111,6 +119,7 @@ def test_prune_forgets_vanished_projects_and_removes_only_venvs_venvd_made(home:
         "venv: ~/emptied/.venv (the project's files are gone; only the venv venvd made is left)",
         "trust entry: ~/emptied (the project's files are gone; only the venv venvd made is left)",
         "registry row: ~/emptied (the project's files are gone; only the venv venvd made is left)",
+        "trust entry: ~/replaced (the directory allowed is gone; this one is another)",
     }
     assert set(dry.stdout.splitlines()) == {f"would remove {e}" for e in expected}
     assert (emptied / ".venv").is_dir(), "--dry-run removes nothing"
@@ -123,7 +132,7 @@ def test_prune_forgets_vanished_projects_and_removes_only_venvs_venvd_made(home:
     assert (mine / ".venv" / "bin" / "python").exists(), "a venv venvd did not make is never removed"
     assert (keep / ".venv" / "bin" / "python").exists()
     names = sorted(Path(row["path"]).name for row in json.loads(venvd("list", "--json").stdout))
-    assert names == ["keep", "mine"]
+    assert names == ["keep", "mine"]  # ~/replaced: no entry left (it was never entered)
     assert venvd("status", str(keep), "--json").returncode == 0
     assert json.loads(venvd("status", str(keep), "--json").stdout)["trust"] == "allowed"
     again = venvd("prune")

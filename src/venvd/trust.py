@@ -129,3 +129,22 @@ def set_status(project_root: str, allowed: bool, directory: Optional[str] = None
 
 def allowed_projects(directory: Optional[str] = None) -> list[str]:
     return sorted(_read(ALLOWED, directory))
+
+
+def denied_projects(directory: Optional[str] = None) -> list[str]:
+    return sorted(_read(DENIED, directory))
+
+
+def forget(keys: "set[str]", directory: Optional[str] = None) -> None:
+    """Drop the entries stored for *keys* (real paths) from both lists: `venvd prune`."""
+    from .locking import FileLock
+
+    directory = directory or data_dir()
+    if not keys or not os.path.isdir(directory):
+        return
+    with FileLock(os.path.join(directory, "trust.lock")):
+        for name in (DENIED, ALLOWED):
+            entries = _read(name, directory)
+            if keys & set(entries):
+                write_entries(store_file(name, directory),
+                              {k: v for k, v in sorted(entries.items()) if k not in keys})

@@ -1,6 +1,7 @@
 """``venvd prune [--dry-run]``: forget what venvd remembers about projects that are gone.
 
-- A trust entry (allowed or denied) or a registry row whose directory is gone is removed.
+- A trust entry (allowed or denied) or a registry row whose directory is gone is removed;
+  so is a trust entry whose directory was replaced (trust.CHANGED: it grants nothing).
 - A project whose inputs are all gone — its directory holds nothing venvd reads but the
   venv venvd made — has that venv removed, and its entries too.
 
@@ -35,6 +36,11 @@ def plan() -> list[Removal]:
     for root in sorted(trusted | registered):
         if not os.path.isdir(root):
             why = "the directory is gone"
+        elif root in trusted and trust.status(root) == trust.CHANGED:
+            # The directory allowed is gone: this one was made again, or changed owner.
+            # Such an entry grants nothing; only the trust entry goes, the rest stays.
+            out.append(Removal("trust", root, "the directory allowed is gone; this one is another"))
+            continue
         else:
             project = find_project(root)
             if project is None or project.root != root or set(project.markers) - {".venv"}:
