@@ -23,6 +23,9 @@ InputsFn = Callable[[str], Iterable[str]]  # project root -> the files its sync 
 # watchfiles wakes this often when idle (and groups a burst until it is this quiet):
 # 500 ms is ~2 wakeups a second, against 20 with its default of 50 ms.
 STEP_MS = 500
+# With nothing changing, watchfiles hands the loop an empty batch this often; the first
+# batch after the watch is (re)built is when requests left waiting are taken.
+RESCAN_MS = 5000
 
 
 class Queue:
@@ -192,10 +195,18 @@ class Service:
             def stop_or_restart() -> bool:
                 return stop.is_set() or restart.is_set()
 
+            first = True
             for changes in watchfiles.watch(*dirs, watch_filter=None, recursive=False, debounce=2000, step=STEP_MS,
                                              stop_event=_Either(stop, restart), raise_interrupt=False,
-                                             ignore_permission_denied=True):
-                hit, rebuild = self.affected(path for _, path in changes)
+                                             ignore_permission_denied=True, rust_timeout=RESCAN_MS,
+                                             yield_on_timeout=True):
+                paths = [path for _, path in changes]
+                if first:
+                    # The watch is in place now: a request a shell wrote while it was not
+                    # (the daemon starting, or restarting for a registry change) is taken here.
+                    paths += waiting_requests()
+                    first = False
+                hit, rebuild = self.affected(paths)
                 for root in sorted(hit):
                     self.queue.add(root)
                 if rebuild:
@@ -203,6 +214,18 @@ class Service:
                 if stop_or_restart():
                     break
         self.queue.stop()
+
+
+def waiting_requests() -> list[str]:
+    """The request files in the requests dir (temp files being written excluded)."""
+    from .control import requests_dir
+
+    directory = requests_dir()
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    return [os.path.join(directory, n) for n in sorted(names) if not n.endswith(".tmp")]
 
 
 def _take_request(path: str) -> Optional[str]:
