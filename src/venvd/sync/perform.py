@@ -143,6 +143,8 @@ def _run(config: Any, venv: str, environ: Mapping[str, str], plan: Any, fingerpr
     target = Target(venv, python_path(venv), version, environ, owned=owned,
                     seed_pip=bool(config.get("seed-pip")))
     if plan.exact and not owned:
+        # Every backend (poetry, pipenv and pdm too) then installs without removing anything.
+        plan.exact = False
         why += "; additive: venvd did not make this venv, nothing in it is removed"
     say(f"syncing {shown} with {name}: {plan.describe()}")
     for hint in getattr(plan, "hints", ()):  # inputs found but not synced (inputs.py), said once per sync
