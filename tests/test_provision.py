@@ -245,3 +245,16 @@ def test_the_mirror_really_is_a_python_not_on_this_test_machine(lacking: Path) -
 
     assert PYENV_ROOT != os.environ["PYENV_ROOT"]
     assert not [i for i in discover(use_cache=False) if i.version.startswith("3.9")]
+
+
+def test_the_command_names_venvd_s_own_uv_by_its_path_when_uv_is_not_on_path(
+        lacking: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from venvd.venv import find_uv
+
+    monkeypatch.setenv("PATH", "/usr/local/bin:/usr/bin:/bin")  # no uv here: the venvd[uv] extra's
+    bundled = find_uv()
+    if bundled is None:
+        pytest.skip("uv is not installed with venvd here")
+    project = project_asking(home, "3.9")
+    result = cd(project)
+    assert f"run: {shlex.quote(bundled)} python install 3.9 (or set" in result.stderr, result.stderr
