@@ -142,3 +142,13 @@ def test_zsh_without_compinit_gets_one_line_saying_what_to_add(tmp_path: Path) -
     assert out.stderr == ("venvd: zsh completions need compinit first: put 'autoload -Uz compinit && compinit' "
                           "before this line\n")
     assert out.stdout == "status=0\n"
+
+
+def test_powershell_help_texts_are_verbatim_strings_for_all_five_quote_characters() -> None:
+    pwsh_syntax = pytest.importorskip("tests.test_pwsh_syntax")
+    from venvd.commands.completions import _ps_quote
+
+    text = "venvd\u2019s 'own' \u2018help\u2019 \u201a\u201b"
+    literal = _ps_quote(text)
+    assert pwsh_syntax.syntax_errors(f"$x = {literal}") == []
+    assert pwsh_syntax.unquote_verbatim(literal) == text

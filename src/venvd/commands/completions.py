@@ -266,8 +266,11 @@ def fish() -> str:
 
 
 def _ps_quote(text: str) -> str:
-    # venvd's own names and help texts only; doubling is PowerShell's escape for '.
-    return "'" + text.replace("'", "''") + "'"
+    """A verbatim string: PowerShell ends one at any of five quote characters, and reads
+    two in a row as one (see shells/pwsh.py)."""
+    for quote in "'\u2018\u2019\u201a\u201b":
+        text = text.replace(quote, quote * 2)
+    return "'" + text + "'"
 
 
 def _ps_list(words: "list[str] | tuple[str, ...]") -> str:
