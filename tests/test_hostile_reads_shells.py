@@ -4,11 +4,13 @@ prompt or keeps the wrong venv active (issue 9, points 1 and 9)."""
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import make_project, need_python
+from tests.wheelhouse import find_uv
 
 PYPROJECT = '[project]\nname = "b"\nversion = "0"\n'
 
@@ -19,16 +21,24 @@ def project_with_pyproject(path: Path) -> Path:
     return project
 
 
-@pytest.mark.parametrize("kind", ["fifo", "devzero"])
+@pytest.mark.parametrize("kind", ["fifo", "devzero", "fifo-uv.lock"])
 def test_a_pyproject_planted_in_a_shared_parent_does_not_hang_the_prompt(open_shell, home: Path, mallory,
-                                                                          shared_tmp: Path, kind: str):
+                                                                          shared_tmp: Path, kind: str,
+                                                                          monkeypatch: pytest.MonkeyPatch):
     need_python("3.12")
     project = project_with_pyproject(shared_tmp / "proj")
+    if kind.endswith("uv.lock"):
+        # A uv project: venvd runs `uv sync`, and uv walks up the parents too.
+        (project / "pyproject.toml").write_text(PYPROJECT + 'requires-python = ">=3.12"\n')
+        subprocess.run([find_uv(), "lock", "--offline", "--no-config", "--python", need_python("3.12")],
+                       cwd=project, check=True, capture_output=True, timeout=60)
+    # As on a user's machine: uv searches parents for its config unless told not to.
+    monkeypatch.delenv("UV_NO_CONFIG", raising=False)
     planted = shared_tmp / "pyproject.toml"
     with pytest.MonkeyPatch.context() as mp:
         # runuser lives in /usr/sbin, which the isolated home's PATH leaves out.
         mp.setenv("PATH", os.environ["PATH"] + ":/usr/sbin:/sbin")
-        if kind == "fifo":
+        if kind.startswith("fifo"):
             mallory.run("mkfifo", str(planted))
         else:
             mallory.run("ln", "-s", "/dev/zero", str(planted))
@@ -40,6 +50,8 @@ def test_a_pyproject_planted_in_a_shared_parent_does_not_hang_the_prompt(open_sh
     assert len(about) <= 1 and all(line.startswith("venvd: ") for line in about), out
     assert "internal error" not in out
     assert shell.status_after("true") == 0
+    if kind.endswith("uv.lock"):
+        assert (project / ".venv" / ".venvd" / "synced").exists(), out
 
 
 @pytest.mark.parametrize("content", ['tool = "x"\n# workspace\n', "[tool.uv.workspace]\nmembers = [1]\n",
