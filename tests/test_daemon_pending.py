@@ -179,3 +179,32 @@ def test_a_pid_file_that_lies_while_the_daemon_runs_does_not_redirect_stop(
     assert f"daemon stopped (pid {pid})" in stopped.stderr, stopped.stderr
     assert stranger.poll() is None, "the process the pid file names is not signalled"
     assert venvd("daemon", "status").returncode == 3
+
+
+def test_every_shell_notices_a_detached_sync_that_died_at_its_next_prompt(
+        open_shell, home: Path, offline: Path) -> None:
+    project = synced_project(home, "proj")
+    (project / "venvd.toml").write_text('sync = "background"\n')
+    if "in the background" in export(project):
+        wait_for("the first background sync", lambda: "finished" in export(project))
+    shell = open_shell(cwd=project, VENVD_TEST_UV_SLEEP="60")
+    assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+    (project / "requirements.txt").write_text(f"{ALPHA}==1.1\n")
+    out = shell.run("true")
+    assert "in the background (log:" in out, out
+    for pid in wait_for("the detached sync", lambda: _detached_syncs(project)):
+        os.kill(pid, signal.SIGKILL)
+    wait_for("the detached sync to be gone", lambda: not _detached_syncs(project))
+    # Nothing on disk changed: the prompt after this command must look all the same.
+    out = shell.run("set -gx VENVD_TEST_UV_SLEEP 0" if shell.name == "fish" else "export VENVD_TEST_UV_SLEEP=0")
+    assert "did not finish" in out and "in the background" in out, out
+    seen = [out]  # its end may be said at any later prompt, the very next one included
+
+    def finished() -> bool:
+        seen.append(shell.run("true"))
+        return "background sync of ~/proj/.venv finished" in "".join(seen)
+
+    wait_for("a prompt saying it finished", finished)
+    probe = "python -c 'import venvd_demo_alpha as a; print(a.__version__)'"
+    assert shell.run(probe).splitlines()[-1] == "1.1"
+    assert shell.run("true") == "", "and then the prompt is quiet again"
