@@ -81,3 +81,12 @@ def test_exec_uses_the_real_directory_when_pwd_names_another(home: Path, tmp_pat
     r = run("exec", "--", "python", "-c", TOUCH, str(ran), cwd=project, pwd=str(elsewhere))
     assert r.returncode == 0, r.stderr
     assert ran.read_text() == str(project / ".venv")
+
+
+def test_an_env_that_cannot_be_created_fails_exec_even_with_allow_stale(home: Path, offline: Path) -> None:
+    project = make_project(home / "proj", "3.99")  # no such Python here
+    ran = home / "ran"
+    for extra in ([], ["--allow-stale"]):
+        r = run("exec", *extra, "--", "python", "-c", TOUCH, str(ran), cwd=project)
+        assert r.returncode != 0 and not ran.exists(), r.stderr
+        assert "3.99" in r.stderr and "Traceback" not in r.stderr, r.stderr
