@@ -153,8 +153,8 @@ def _tool_appeared(tool: str) -> bool:
 def _background_finished(venv: str, fingerprint: str, failed: Optional[dict[str, str]]) -> bool:
     """Say once how a sync handed to the background ended; True when there was one."""
     pending = read_record(venv, PENDING)
-    if pending is None or pending.get("fingerprint") != fingerprint or _options.daemon:
-        return False
+    if pending is None or pending.get("fingerprint") != fingerprint or _options.daemon or _options.foreground:
+        return False  # the daemon and `venvd exec` leave the news to the shell's next prompt
     from .record import remove_record
 
     remove_record(venv, PENDING)
