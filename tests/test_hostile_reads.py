@@ -287,3 +287,30 @@ def test_a_hostile_include_is_one_line(home: Path, tmp_path: Path, kind: str):
     mentions = [line for line in lines if expected in line]
     assert len(mentions) == 1, lines
     assert active_venv(data) == str(project / ".venv")
+
+
+def test_a_diamond_of_includes_is_one_line_not_2_to_the_depth_reads(home: Path):
+    need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    depth = 12  # each file includes the next twice: 4096 reads (40 levels would never end)
+    (project / "requirements.txt").write_text("-r r1.txt\n")
+    for level in range(1, depth):
+        (project / f"r{level}.txt").write_text(f"-r r{level + 1}.txt\n-c r{level + 1}.txt\n")
+    (project / f"r{depth}.txt").write_text("six\n")
+    data, lines = export(project)
+    mentions = [line for line in lines if "include each other more than" in line]
+    assert len(mentions) == 1, lines
+    assert active_venv(data) == str(project / ".venv")
+
+
+def test_read_prefix_reads_the_start_of_a_large_file_and_never_a_fifo(tmp_path: Path):
+    from venvd.safeio import LIMIT_SMALL, UnsafeFile, read_prefix
+
+    big = tmp_path / "python"
+    with open(big, "wb") as f:
+        f.write(b"\x7fELF")
+        f.truncate(LIMIT_SMALL * 4)
+    assert read_prefix(str(big), 2) == b"\x7fE"
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises(UnsafeFile, match="FIFO"):
+        read_prefix(str(tmp_path / "fifo"), 2)
