@@ -10,6 +10,8 @@ goes through ``read_bytes``: it never blocks and never reads without bound.
   between the two calls is caught, and a procfs file that looks regular but would block
   (``/proc/kmsg``) answers ``EAGAIN`` instead of hanging.
 - At most *limit* bytes are read; a larger file is an error line, not a slow prompt.
+- ``read_prefix`` reads only the first bytes of a file of any size (the ``#!`` of an
+  interpreter), with the same checks.
 
 The limits are generous for real projects and small enough that reading and hashing the
 largest allowed file costs well under a second (see LIMIT_*). Imports only ``os`` and
@@ -25,11 +27,13 @@ from .errors import VenvdError
 
 KiB = 1024
 MiB = 1024 * KiB
-# .python-version, pyvenv.cfg, venvd's own records and markers: a few hundred bytes each.
+# .python-version, pyvenv.cfg, venvd's own records, markers and caches (config cache, the
+# fingerprint memo): a few hundred bytes to a few KiB each.
 LIMIT_SMALL = 256 * KiB
 # pyproject.toml, venvd.toml, requirements files, the trust store: real ones are under 100 KiB.
 LIMIT_TEXT = 8 * MiB
-# Lockfiles: the largest real uv.lock / poetry.lock files are a few MiB.
+# Lockfiles: the largest real uv.lock / poetry.lock files are a few MiB. Every file a
+# fingerprint hashes is read with this cap (hashing 64 MiB takes ~0.1 s).
 LIMIT_LOCK = 64 * MiB
 
 _O_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0) \
