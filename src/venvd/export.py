@@ -22,7 +22,8 @@ from .ownership import Refused, check_project
 from .paths import cache_dir
 from .project import Project, current_directory, find_project, walk_up
 from .ui import display_path, say
-from .venv import bin_dir, cfg_version, python_path, read_marker, read_pyvenv_cfg
+from .provenance import debris_of
+from .venv import bin_dir, cfg_version, is_empty_dir, moved_from, python_path, read_marker, read_pyvenv_cfg
 from .watch import Watch
 
 OFF_VAR = "_VENVD_OFF"  # projects turned off in this shell session
@@ -99,18 +100,38 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
                       "venvd does not activate it (rename the directory)")
     check_project(project.root, bindir)
     watch.add(os.path.join(venv, "pyvenv.cfg"))
+    if debris_of(venv):
+        _clean_debris(venv)
     request, key = python_request(project, config)
+    real_root = os.path.realpath(project.root)
+    if real_root != project.root and key.startswith(project.root + os.sep):
+        # The key names the file the request came from: by its real path, so a project
+        # reached through a symlink and through its real path asks for the same venv.
+        key = real_root + key[len(project.root):]
     marker = read_marker(venv)
     cfg = read_pyvenv_cfg(venv)
     usable = cfg is not None and os.path.exists(python_path(venv))
-    ours_ok = marker is not None and marker.get("state") == "ok" and usable
+    if marker is None and not usable and os.path.lexists(venv):
+        # Another shell may be creating it this moment (its directory exists before its
+        # marker does): wait for that creation's lock, then look again.
+        marker, cfg, usable = _after_creation(venv)
+    real_venv = os.path.realpath(venv)
+    moved = marker is not None and marker.get("made_for") != real_venv
+    if moved:
+        say(f"{display_path(venv)} was made for {display_path(marker.get('made_for', ''))} and moved here; "
+            "its scripts name the old path, so venvd recreates it")
+    ours_ok = marker is not None and marker.get("state") == "ok" and usable and not moved
     if ours_ok and marker.get("request") == key and os.path.exists(marker.get("interpreter", "")):
         pass  # ready: the common case costs no interpreter discovery
-    elif marker is None and os.path.lexists(venv):
+    elif marker is None and os.path.lexists(venv) and not is_empty_dir(venv):
         # A venv venvd did not make: used as it is, never rebuilt.
         if not usable:
             raise VenvdError(f"{display_path(venv)} is not a working venv and venvd did not make it; "
                              "remove it and venvd will create one")
+        made_for = moved_from(venv)
+        if made_for is not None:
+            say(f"{display_path(venv)} was made at {display_path(made_for)} and moved here: its scripts still "
+                "name that path. venvd did not make it, so it is left as it is (recreate it to fix them)")
         version = cfg_version(cfg)
         # uv and virtualenv record the implementation; the stdlib's venv only makes CPython ones.
         implementation = cfg.get("implementation", "cpython").lower()
@@ -140,10 +161,30 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
     # Never raises for a failed sync: the venv as it was stays the one activated.
     ensure_synced(project, config, venv, environ, watch)
     prompt = (cfg or {}).get("prompt") or project.name
+    if len(prompt) > 1 and prompt[0] == prompt[-1] and prompt[0] in "'\"":
+        prompt = prompt[1:-1]  # the venv module writes it as a Python literal: prompt = '-dash'
     # One stat: a venv venvd made without pip gets PIP_REQUIRE_VIRTUALENV while active.
     pipless = read_marker(venv) is not None and not any(
         os.path.exists(os.path.join(bindir, name)) for name in ("pip", "pip.exe"))
     return Target(project.root, venv, bindir, prompt, pipless=pipless)
+
+
+def _after_creation(venv: str):  # -> tuple[marker | None, cfg | None, bool]
+    from .locking import FileLock, venv_lock_path
+
+    with FileLock(venv_lock_path(venv)):
+        pass
+    cfg = read_pyvenv_cfg(venv)
+    return read_marker(venv), cfg, cfg is not None and os.path.exists(python_path(venv))
+
+
+def _clean_debris(venv: str) -> None:
+    """``<venv>.venvd-old-*`` left by a venvd killed mid-creation: removed under the lock."""
+    from .locking import FileLock, venv_lock_path
+    from .provenance import clean_debris
+
+    with FileLock(venv_lock_path(venv)):
+        clean_debris(venv)
 
 
 def _create(project: Project, venv: str, interpreter, key: str, recreate: bool, seed_pip: bool) -> None:

@@ -18,7 +18,9 @@ def FileLock(path: str, timeout: float = -1) -> Any:  # noqa: N802 - reads like 
 
 
 def venv_lock_path(venv: str) -> str:
-    """The lock file of *venv*: outside the venv, which may be replaced while locked."""
+    """The lock file of *venv*: outside the venv, which may be replaced while locked.
+    Keyed by the real path, so a project reached through a symlink and through its real
+    path has one lock, and one writer."""
     directory = os.path.join(state_dir(), "locks")
     os.makedirs(directory, exist_ok=True)
-    return os.path.join(directory, f"{path_key(os.path.abspath(venv))}.lock")
+    return os.path.join(directory, f"{path_key(os.path.realpath(venv))}.lock")

@@ -1,7 +1,9 @@
 """Virtual environments: their layout, whether venvd made them, and creating them.
 
-venvd marks a venv it created with ``<venv>/.venvd/created``.  Only such a venv is
-ever recreated or removed; a venv the user made is used as it is.
+venvd marks a venv it created with ``<venv>/.venvd/created``, and proves the marker its
+own with a record in its state dir (``provenance``): a marker that came with a repo is not
+enough. Only a proven venv is ever recreated or removed; a venv the user made is used as
+it is.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def read_pyvenv_cfg(venv: str) -> Optional[dict[str, str]]:
     from .safeio import LIMIT_SMALL, UnsafeFile, read_text
 
     try:
-        lines = read_text(os.path.join(venv, "pyvenv.cfg"), LIMIT_SMALL, errors="replace").splitlines()
+        lines = read_text(os.path.join(venv, "pyvenv.cfg"), LIMIT_SMALL, errors="surrogateescape").splitlines()
     except (OSError, UnsafeFile):
         return None  # a FIFO or huge pyvenv.cfg (safeio) is no venv's either
     cfg = {}
@@ -60,10 +62,15 @@ def read_marker(venv: str) -> Optional[dict[str, str]]:
     from .safeio import LIMIT_SMALL, UnsafeFile, read_text
 
     try:
-        text = read_text(os.path.join(venv, STATE_DIR, CREATED), LIMIT_SMALL).strip()
+        # surrogateescape: the fields hold paths, and a path need not be UTF-8 (b"proj-\xff").
+        text = read_text(os.path.join(venv, STATE_DIR, CREATED), LIMIT_SMALL, errors="surrogateescape").strip()
     except (OSError, UnicodeDecodeError, UnsafeFile):
         return None  # venvd writes UTF-8 regular files: anything else is not its marker
-    return {k: v or "" for k, v in decode_pairs(text)}
+    fields = {k: v or "" for k, v in decode_pairs(text)}
+    from .provenance import proven
+
+    # The marker's "made_for" field is the real path it was made for: another path means moved.
+    return fields if proven(venv, fields) else None
 
 
 def write_marker(venv: str, **fields: str) -> None:
@@ -71,7 +78,7 @@ def write_marker(venv: str, **fields: str) -> None:
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, CREATED)
     tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
+    with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
         f.write(encode_pairs(sorted(fields.items())) + "\n")
     os.replace(tmp, path)
 
@@ -79,7 +86,7 @@ def write_marker(venv: str, **fields: str) -> None:
 def _failure_file(venv: str) -> str:
     from .paths import path_key, state_dir
 
-    return os.path.join(state_dir(), "failed-creations", path_key(os.path.abspath(venv)))
+    return os.path.join(state_dir(), "failed-creations", path_key(os.path.realpath(venv)))
 
 
 def remembered_failure(venv: str, attempt: str) -> Optional[str]:
@@ -87,11 +94,11 @@ def remembered_failure(venv: str, attempt: str) -> Optional[str]:
     interpreter) before, or None. Like a failed sync, a failed or interrupted creation
     is not retried on every prompt: only when the request changes or on `venvd sync`."""
     try:
-        with open(_failure_file(venv), encoding="utf-8") as f:
+        with open(_failure_file(venv), encoding="utf-8", errors="surrogateescape") as f:
             fields = dict(decode_pairs(f.read().rstrip("\n")))
     except OSError:
         return None
-    if fields.get("venv") != os.path.abspath(venv) or fields.get("attempt") != attempt:
+    if fields.get("venv") != os.path.realpath(venv) or fields.get("attempt") != attempt:
         return None
     return fields.get("error") or "failed"
 
@@ -100,8 +107,8 @@ def remember_failure(venv: str, attempt: str, error: str) -> None:
     path = _failure_file(venv)
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(encode_pairs([("venv", os.path.abspath(venv)), ("attempt", attempt), ("error", error)]) + "\n")
+        with open(path, "w", encoding="utf-8", errors="surrogateescape") as f:
+            f.write(encode_pairs([("venv", os.path.realpath(venv)), ("attempt", attempt), ("error", error)]) + "\n")
     except OSError:
         pass  # remembering is a courtesy; the next prompt would simply try again
 
@@ -148,11 +155,37 @@ def find_uv() -> Optional[str]:
         return None
 
 
+def _die_with_parent():  # -> Callable[[], None] | None
+    """On Linux, what makes a creation's child die with venvd (``PR_SET_PDEATHSIG``): a
+    venvd killed with -9 mid-creation leaves no uv or pip writing into a venv that the
+    next entry replaces. Kept across exec; ctypes is loaded here, before the fork."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import signal
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def setup() -> None:
+        prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # venvd died before the line above took effect
+            os._exit(1)
+
+    return setup
+
+
 def _run(argv: list[str], what: str) -> None:
     import subprocess
 
     try:
-        result = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        result = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                preexec_fn=_die_with_parent())
     except OSError as exc:
         raise VenvdError(f"{what} failed: cannot run {argv[0]}: {exc.strerror}") from None
     if result.returncode != 0:
@@ -190,7 +223,7 @@ def _create_in_place(venv: str, interpreter_path: str, version: str, prompt: str
         # --no-config: no uv.toml from the project's parents (another user's /tmp) is read.
         try:
             _run([uv, "venv", "--no-config", "--quiet", "--allow-existing", "--python", interpreter_path,
-                  "--prompt", prompt, venv], f"creating {venv} with uv")
+                  f"--prompt={prompt}", "--", venv], f"creating {venv} with uv")  # a name may start with "-"
         except VenvdError as exc:
             if "inspect python interpreter" not in str(exc).lower() and "can't use python" not in str(exc).lower():
                 raise
@@ -207,8 +240,9 @@ def _create_in_place(venv: str, interpreter_path: str, version: str, prompt: str
             else:
                 _run([python_path(venv), "-m", "ensurepip", "--default-pip"], "installing pip into the venv")
     if not uv:
-        named = ["--prompt", prompt] if _version_tuple(version) >= (3, 6) else []  # --prompt came in 3.6
-        _run([interpreter_path, "-m", "venv", *named, venv], f"creating {venv}")
+        # --prompt=NAME and "--": a project named "-x" is a name, not an option.
+        named = [f"--prompt={prompt}"] if _version_tuple(version) >= (3, 6) else []  # --prompt came in 3.6
+        _run([interpreter_path, "-m", "venv", *named, "--", venv], f"creating {venv}")
         gitignore = os.path.join(venv, ".gitignore")
         if not os.path.exists(gitignore):
             with open(gitignore, "w", encoding="utf-8") as f:
@@ -226,29 +260,96 @@ def create(venv: str, interpreter_path: str, version: str, prompt: str, request:
     """
     import shutil
 
+    from . import provenance
     from .locking import FileLock, venv_lock_path
 
-    with FileLock(venv_lock_path(venv)):
+    real = os.path.realpath(venv)
+    with FileLock(venv_lock_path(venv)):  # keyed by the real path: one writer however it is reached
+        provenance.clean_debris(venv)
         marker = read_marker(venv)
-        if marker is not None and marker.get("request") == request and marker.get("interpreter") == interpreter_path \
+        if marker is not None and marker.get("made_for") == real and marker.get("request") == request \
+                and marker.get("interpreter") == interpreter_path and marker.get("state") == "ok" \
                 and is_usable(venv):
             return  # another shell made it while we waited for the lock
         old = None
         if os.path.lexists(venv):
             if marker is None:
-                raise VenvdError(f"{venv} exists and was not made by venvd; it is left alone")
-            old = f"{venv}.venvd-old-{os.getpid()}"
-            os.rename(venv, old)
+                if not is_empty_dir(venv):
+                    raise VenvdError(f"{venv} exists and was not made by venvd; it is left alone")
+                os.rmdir(venv)  # a creation killed between mkdir and its record: nothing to lose
+            else:
+                old = f"{venv}.venvd-old-{os.getpid()}"
+                # Recorded before the rename: if venvd dies now, the next entry can prove it ours.
+                provenance.write(os.path.join(os.path.dirname(real), os.path.basename(old)), marker["token"],
+                                 os.stat(venv), debris=True)
+                os.rename(venv, old)
+        made = False
         try:
-            os.makedirs(venv)
-            write_marker(venv, state="creating", request=request, interpreter=interpreter_path, version=version)
+            try:
+                os.makedirs(venv)
+            except OSError as exc:
+                raise VenvdError(f"cannot create {venv}: {exc.strerror} (a read-only project directory? "
+                                 "set [tool.venvd] venv or UV_PROJECT_ENVIRONMENT to a writable place)") from None
+            made = True
+            token = provenance.new_token()
+            provenance.write(real, token, os.stat(venv))
+            write_marker(venv, state="creating", request=request, interpreter=interpreter_path, version=version,
+                         token=token, made_for=real)
             _create_in_place(venv, interpreter_path, version, prompt, uv, seed_pip)
             write_marker(venv, state="ok", request=request, interpreter=interpreter_path, version=version,
-                         created=str(int(time.time())))
+                         created=str(int(time.time())), token=token, made_for=real)
         except BaseException:
-            shutil.rmtree(venv, ignore_errors=True)
+            if made:
+                shutil.rmtree(venv, ignore_errors=True)
             if old is not None:
                 os.rename(old, venv)
+                # The old venv is back at its path: its marker's record names it again.
+                provenance.write(marker["made_for"], marker["token"], os.stat(venv))
+                provenance.forget(os.path.realpath(old))
             raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+            provenance.forget(os.path.realpath(old))
+            if marker.get("made_for") != real:
+                provenance.forget(marker["made_for"])  # made for the path it was moved from
+
+
+def is_empty_dir(path: str) -> bool:
+    try:
+        return os.path.isdir(path) and not os.path.islink(path) and not os.listdir(path)
+    except OSError:
+        return False
+
+
+def moved_from(venv: str) -> Optional[str]:
+    """The venv path the scripts in *venv*'s bin were made for, when it is another path
+    (the venv was moved or copied: its console scripts' ``#!`` lines name the old place),
+    else None. Reads the first lines of a few scripts."""
+    from .safeio import UnsafeFile, read_prefix
+
+    bindir = bin_dir(venv)
+    try:
+        names = sorted(os.listdir(bindir))
+    except OSError:
+        return None
+    here = os.path.realpath(venv)
+    for name in names[:64]:
+        if name.startswith(("python", "activate", "Activate", "deactivate")):
+            continue
+        try:
+            head = read_prefix(os.path.join(bindir, name), 1024)
+        except (OSError, UnsafeFile):
+            continue
+        if not head.startswith(b"#!"):
+            continue
+        lines = head[2:].split(b"\n")
+        interpreter = lines[0].strip().split(b" ")[0]
+        if interpreter == b"/bin/sh" and len(lines) > 1 and lines[1].startswith(b"'''exec' "):
+            # pip's form for a long path or one with spaces: '''exec' "/venv/bin/python" "$0" "$@"
+            interpreter = lines[1][len(b"'''exec' "):].split(b'" ')[0].strip(b'"')
+        interpreter_dir, _ = os.path.split(os.fsdecode(interpreter))
+        if os.path.basename(interpreter_dir) not in ("bin", "Scripts"):
+            continue  # not a venv's script (e.g. #!/bin/sh)
+        made_for = os.path.dirname(interpreter_dir)
+        return None if os.path.realpath(made_for) == here else made_for
+    return None
