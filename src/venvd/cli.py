@@ -56,7 +56,7 @@ def _parser():  # -> argparse.ArgumentParser
                                    "created or synced.")
     p.add_argument("--allow-stale", action="store_true",
                    help="run COMMAND even when the env could not be synced, with the env as it is")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="[DIR] -- COMMAND [ARGS...]")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="[DIR] [--] COMMAND [ARGS...]")
     p = sub.add_parser("daemon", help="the background syncer: run, start, stop, status")
     p.add_argument("action", choices=["run", "start", "stop", "status", "install", "uninstall"])
     p.add_argument("--workers", type=int, default=1, help="syncs at once (run only; default 1)")
