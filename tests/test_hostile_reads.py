@@ -314,3 +314,11 @@ def test_read_prefix_reads_the_start_of_a_large_file_and_never_a_fifo(tmp_path: 
     os.mkfifo(tmp_path / "fifo")
     with pytest.raises(UnsafeFile, match="FIFO"):
         read_prefix(str(tmp_path / "fifo"), 2)
+
+
+def test_a_dangling_pyproject_link_is_no_file_not_an_error(home: Path):
+    need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    os.symlink(home / "gone.toml", project / "pyproject.toml")
+    data, lines = export(project)
+    assert active_venv(data) == str(project / ".venv"), lines
