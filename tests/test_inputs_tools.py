@@ -188,3 +188,22 @@ def test_poetry_constraints_become_pep440_ranges(poetry: str, pep440: str) -> No
     from venvd.toolpython import poetry_range
 
     assert poetry_range(poetry, "x") == pep440
+
+
+def test_pdm_gets_the_selection_of_tool_venvd(home: Path, offline: Path, wheelhouse: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    pdm = put_on_path("pdm", tmp_path / "pdmbin", monkeypatch)
+    python = need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    _pdm_project(project, wheelhouse, f'"{BETA}"')
+    _pdm(pdm, "lock", cwd=project, python=python)
+    export(project)
+    assert packages(project)[DELTA] == "1.0", "dev is locked and synced by default, as pdm does"
+    (project / "venvd.toml").write_text("no-default-groups = true\n")
+    said = export(project)
+    assert "no default groups" in said, said
+    got = _without_seeds(packages(project))
+    assert got == {ALPHA: "2.0", BETA: "1.1"}, said  # as `pdm sync --prod --only-keep`
+    (project / "venvd.toml").write_text('only-groups = ["dev"]\n')
+    export(project)
+    assert _without_seeds(packages(project)) == {DELTA: "1.0"}
