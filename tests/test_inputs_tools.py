@@ -207,3 +207,16 @@ def test_pdm_gets_the_selection_of_tool_venvd(home: Path, offline: Path, wheelho
     (project / "venvd.toml").write_text('only-groups = ["dev"]\n')
     export(project)
     assert _without_seeds(packages(project)) == {DELTA: "1.0"}
+
+
+def test_editing_pipfiles_python_is_followed_at_the_next_entry(home: Path, offline: Path) -> None:
+    first, second = _newest("3.12"), _newest("3.13")
+    project = home / "pipenv-proj"
+    project.mkdir()
+    (project / "Pipfile").write_text('[packages]\n\n[requires]\npython_version = "3.12"\n')
+    allow(project)
+    export(project)
+    assert _venv_version(project) == first
+    (project / "Pipfile").write_text('[packages]\n\n[requires]\npython_version = "3.13"\n')
+    said = export(project)
+    assert "recreating" in said and _venv_version(project) == second, said
