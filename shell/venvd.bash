@@ -2,13 +2,18 @@
 #     eval "$(venvd hook bash)"
 #
 # It runs from PROMPT_COMMAND (cd is never overridden). A prompt where $PWD and
-# $VIRTUAL_ENV are unchanged and no watched file is newer than the stamp returns
-# using builtins only: no process is started. Otherwise `venvd export bash` prints
+# $VIRTUAL_ENV are unchanged and no watched file's mtime moved returns using
+# builtins only: no process is started. Otherwise `venvd export bash` prints
 # the shell code that switches the environment, and it is applied with Ctrl-C held
 # off so an environment is never half applied.
 
 _venvd_command=(@VENVD_COMMAND@)
 _VENVD_DIRS=@VENVD_DIRS@
+
+# The functions run inside the user's own options: `local -` and `set +euf` keep
+# `set -u` from tripping on an unset state variable, `set -e` from closing the shell and
+# `set -f` from turning globs off (restored on return); the hook does the same for the
+# shopt options failglob and nocasematch.
 
 # `venvd on` / `venvd off` change this shell, so they run through the hook;
 # everything else is the venvd command itself.
@@ -20,16 +25,20 @@ venvd() {
   esac
 }
 
-# The user's INT trap, read once here: reading it on every export would fork a subshell.
-_venvd_int_trap=$(trap -p INT)
-
 _venvd_export() {
-  local _venvd_code
+  local - _venvd_code _venvd_trap
+  set +euf
+  # An activate script's saved PATH is not exported: passed on, so venvd can take its own
+  # entry out of it when that activate takes over.
   _venvd_code=$(_VENVD_DIRS="$_VENVD_DIRS" _VENVD_OFF="${_VENVD_OFF-}" _VENVD_TOLD="${_VENVD_TOLD-}" \
-    "${_venvd_command[@]}" export bash "$@") || return 0
+    _OLD_VIRTUAL_PATH="${_OLD_VIRTUAL_PATH-}" "${_venvd_command[@]}" export bash "$@") || return 0
+  # The user's INT trap as it is now (they may have set one after the hook line); the
+  # copy costs a subshell, but only here, where venvd already ran.
+  _venvd_trap=$(trap -p INT)
   trap '' INT  # the eval is a handful of assignments: all of them or none
   eval "$_venvd_code"
-  if [[ -n $_venvd_int_trap ]]; then eval "$_venvd_int_trap"; else trap - INT; fi
+  if [[ -n $_venvd_trap ]]; then eval "$_venvd_trap"; else trap - INT; fi
+  return 0
 }
 
 # Called by the `deactivate` venvd defines while one of its venvs is active.
@@ -37,6 +46,38 @@ _venvd_export() {
 # venvd only steps back; a plain `deactivate` turns the project off like `venvd off`.
 _venvd_deactivate() {
   if [[ ${1-} == nondestructive ]]; then _venvd_export --undo; else _venvd_export --off; fi
+}
+
+# venvd's `deactivate` stands in for one the user defined (kept as _venvd_user_deactivate)
+# and gives it back when venvd's venv is left; a `deactivate` someone defined meanwhile
+# (an activate script, the user) is theirs and stays.
+_venvd_own_deactivate() {
+  local - _venvd_body
+  set +euf
+  if declare -F deactivate >/dev/null; then
+    _venvd_body=$(declare -f deactivate)
+    if [[ $_venvd_body != *_venvd_deactivate* ]]; then
+      eval "_venvd_user_deactivate${_venvd_body#deactivate}"
+    fi
+  fi
+  deactivate() { _venvd_deactivate "$@"; }
+  return 0
+}
+
+_venvd_give_back_deactivate() {
+  local - _venvd_body
+  set +euf
+  if declare -F deactivate >/dev/null; then
+    _venvd_body=$(declare -f deactivate)
+    [[ $_venvd_body == *_venvd_deactivate* ]] || { unset -f _venvd_user_deactivate; return 0; }
+    unset -f deactivate
+  fi
+  if declare -F _venvd_user_deactivate >/dev/null; then
+    _venvd_body=$(declare -f _venvd_user_deactivate)
+    eval "deactivate${_venvd_body#_venvd_user_deactivate}"
+    unset -f _venvd_user_deactivate
+  fi
+  return 0
 }
 
 # Does directory $1 hold a project marker (src/venvd/project.py, filled in by `venvd hook`)?
@@ -48,7 +89,7 @@ _venvd_has_marker() {
   done
   [[ -d $1/.venv ]] && return 0
   [[ -e $1/.python-version && $1 != "${HOME-}" ]] && return 0  # ~/.python-version alone is pyenv's
-  for _venvd_m in "$1"/requirements*.txt "$1"/pylock.*.toml; do
+  for _venvd_m in "$1"/requirements*.txt "$1"/pylock.*.toml; do  # failglob is off here
     [[ -e $_venvd_m ]] && return 0
   done
   return 1
@@ -75,37 +116,51 @@ _venvd_same_root() {
   done
 }
 
-_venvd_hook() {
-  local _venvd_status=$? _venvd_file
-  if [[ ${VIRTUAL_ENV-} == "${_VENVD_VE-}" && -e ${_VENVD_STAMP-} ]]; then
-    if [[ $PWD != "${_VENVD_PWD-}" ]] && _venvd_same_root; then
-      _VENVD_PWD=$PWD
-    fi
-    if [[ $PWD == "${_VENVD_PWD-}" ]]; then
-      # Outside a project, a marker appearing here (uv init, git clone .) makes one.
-      if [[ -z ${_VENVD_ROOT-} ]] && _venvd_has_marker "$PWD"; then
-        _venvd_export
-        return $_venvd_status
-      fi
-      for _venvd_file in ${_VENVD_WATCH[@]+"${_VENVD_WATCH[@]}"} ${_VENVD_CHAIN[@]+"${_VENVD_CHAIN[@]}"}; do
-        if [[ $_venvd_file -nt $_VENVD_STAMP ]]; then
-          _venvd_export
-          return $_venvd_status
-        fi
-      done
-      return $_venvd_status
-    fi
+# Is a prompt a no-op (same $PWD or same project root, same venv, no watched path changed)?
+# Each watched path has a stamp with exactly the mtime it had (src/venvd/watch.py), so
+# an mtime that moved either way counts (`cp -p` of an older file, `git checkout`);
+# an empty stamp means "was missing", so its appearing counts.
+_venvd_unchanged() {
+  local _venvd_i _venvd_f _venvd_s
+  [[ ${VIRTUAL_ENV-} == "${_VENVD_VE-}" && -n ${_VENVD_STAMP-} && -e $_VENVD_STAMP ]] || return 1
+  if [[ $PWD != "${_VENVD_PWD-}" ]] && _venvd_same_root; then
+    _VENVD_PWD=$PWD
   fi
-  _venvd_export
+  [[ $PWD == "${_VENVD_PWD-}" ]] || return 1
+  # Outside a project, a marker appearing here (uv init, git clone .) makes one.
+  [[ -z ${_VENVD_ROOT-} ]] && _venvd_has_marker "$PWD" && return 1
+  for _venvd_i in "${!_VENVD_WATCH[@]}"; do
+    _venvd_f=${_VENVD_WATCH[_venvd_i]} _venvd_s=${_VENVD_STAMPS[_venvd_i]-}
+    if [[ -n $_venvd_s ]]; then
+      [[ $_venvd_f -nt $_venvd_s || $_venvd_f -ot $_venvd_s || ! -e $_venvd_s ]] && return 1
+    else
+      [[ -e $_venvd_f ]] && return 1
+    fi
+  done
+  for _venvd_f in "${_VENVD_CHAIN[@]}"; do
+    [[ $_venvd_f -nt $_VENVD_STAMP ]] && return 1
+  done
+  return 0
+}
+
+_venvd_hook() {
+  local _venvd_status=$? - _venvd_failglob= _venvd_nocasematch=
+  set +euf
+  if shopt -q failglob; then _venvd_failglob=1; shopt -u failglob; fi
+  if shopt -q nocasematch; then _venvd_nocasematch=1; shopt -u nocasematch; fi
+  _venvd_unchanged || _venvd_export
+  if [[ -n $_venvd_failglob ]]; then shopt -s failglob; fi
+  if [[ -n $_venvd_nocasematch ]]; then shopt -s nocasematch; fi
   return $_venvd_status
 }
 
 # Add the hook once, first, keeping whatever PROMPT_COMMAND already holds
-# (a string, or an array since bash 5.1).
-if [[ ${PROMPT_COMMAND@a} == *a* ]]; then
+# (a string, or an array since bash 5.1). `&& :` puts the hook in a list, so a
+# non-zero status it hands back (the user's $?) never counts as a failure for `set -e`.
+if [[ -n ${PROMPT_COMMAND+set} && ${PROMPT_COMMAND@a} == *a* ]]; then
   if [[ " ${PROMPT_COMMAND[*]} " != *" _venvd_hook "* ]]; then
-    PROMPT_COMMAND=(_venvd_hook "${PROMPT_COMMAND[@]}")
+    PROMPT_COMMAND=("_venvd_hook && :" "${PROMPT_COMMAND[@]}")
   fi
 elif [[ ${PROMPT_COMMAND-} != *_venvd_hook* ]]; then
-  PROMPT_COMMAND="_venvd_hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
+  PROMPT_COMMAND="_venvd_hook && :${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
 fi

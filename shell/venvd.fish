@@ -2,8 +2,8 @@
 #     venvd hook fish | source
 #
 # It runs when $PWD changes and before each prompt (cd is never overridden). A
-# prompt where $PWD and $VIRTUAL_ENV are unchanged and no watched file is newer
-# than the stamp returns using builtins only: no process is started.
+# prompt where $PWD and $VIRTUAL_ENV are unchanged and no watched file's mtime
+# moved returns using builtins only: no process is started.
 
 set -g __venvd_command @VENVD_COMMAND@
 set -g _VENVD_DIRS @VENVD_DIRS@
@@ -36,6 +36,40 @@ function __venvd_deactivate
     else
         __venvd_export --off
     end
+end
+
+# venvd's `deactivate` stands in for one the user defined (kept as __venvd_user_deactivate)
+# and gives it back when venvd's venv is left; a `deactivate` someone defined meanwhile
+# (an activate script, the user) is theirs and stays. venvd's is known by its description.
+set -g __venvd_deactivate_description 'venvd: turn this project off'
+function __venvd_is_ours
+    set -l details (functions --details --verbose deactivate)
+    test "$details[5]" = "$__venvd_deactivate_description"
+end
+
+function __venvd_own_deactivate
+    if functions -q deactivate; and not __venvd_is_ours
+        functions -e __venvd_user_deactivate
+        functions -c deactivate __venvd_user_deactivate
+    end
+    function deactivate --description 'venvd: turn this project off'
+        __venvd_deactivate $argv
+    end
+end
+
+function __venvd_give_back_deactivate
+    if functions -q deactivate
+        if not __venvd_is_ours
+            functions -e __venvd_user_deactivate
+            return 0
+        end
+        functions -e deactivate
+    end
+    if functions -q __venvd_user_deactivate
+        functions -c __venvd_user_deactivate deactivate
+        functions -e __venvd_user_deactivate
+    end
+    return 0
 end
 
 # Does directory $argv[1] hold a project marker (src/venvd/project.py, filled in by `venvd hook`)?
@@ -78,27 +112,41 @@ function __venvd_same_root
     end
 end
 
-function __venvd_hook --on-variable PWD --on-event fish_prompt
-    set -l venvd_status $status
-    if test "$VIRTUAL_ENV" = "$_VENVD_VE"; and test -n "$_VENVD_STAMP"; and test -e "$_VENVD_STAMP"
-        if test "$PWD" != "$_VENVD_PWD"; and __venvd_same_root
-            set -g _VENVD_PWD $PWD
-        end
-        if test "$PWD" = "$_VENVD_PWD"
-            # Outside a project, a marker appearing here (uv init, git clone .) makes one.
-            if test -z "$_VENVD_ROOT"; and __venvd_has_marker $PWD
-                __venvd_export
-                return $venvd_status
+# Is a prompt a no-op (same $PWD or same project root, same venv, no watched path changed)?
+# Each watched path has a stamp with exactly the mtime it had (src/venvd/watch.py), so
+# an mtime that moved either way counts (`cp -p` of an older file, `git checkout`);
+# an empty stamp means "was missing", so its appearing counts.
+function __venvd_unchanged
+    test "$VIRTUAL_ENV" = "$_VENVD_VE"; and test -n "$_VENVD_STAMP"; and test -e "$_VENVD_STAMP"
+    or return 1
+    if test "$PWD" != "$_VENVD_PWD"; and __venvd_same_root
+        set -g _VENVD_PWD $PWD
+    end
+    test "$PWD" = "$_VENVD_PWD"; or return 1
+    # Outside a project, a marker appearing here (uv init, git clone .) makes one.
+    if test -z "$_VENVD_ROOT"; and __venvd_has_marker $PWD
+        return 1
+    end
+    set -l i 0
+    for file in $_VENVD_WATCH
+        set i (math $i + 1)  # math is a builtin: no process
+        set -l stamp "$_VENVD_STAMPS[$i]"
+        if test -n "$stamp"
+            if test "$file" -nt "$stamp"; or test "$file" -ot "$stamp"; or not test -e "$stamp"
+                return 1
             end
-            for file in $_VENVD_WATCH $_VENVD_CHAIN
-                if test "$file" -nt "$_VENVD_STAMP"
-                    __venvd_export
-                    return $venvd_status
-                end
-            end
-            return $venvd_status
+        else if test -e "$file"
+            return 1
         end
     end
-    __venvd_export
+    for dir in $_VENVD_CHAIN
+        test "$dir" -nt "$_VENVD_STAMP"; and return 1
+    end
+    return 0
+end
+
+function __venvd_hook --on-variable PWD --on-event fish_prompt
+    set -l venvd_status $status
+    __venvd_unchanged; or __venvd_export
     return $venvd_status
 end

@@ -106,15 +106,28 @@ function global:_venvd_hook {
     $venvd_same = $venvd_here -ceq [string]$global:_VENVD_PWD -and $venvd_active -ceq [string]$global:_VENVD_VE
     if ($venvd_same -and $venvd_stamp -and [System.IO.File]::Exists($venvd_stamp)) {
         try {
-            $venvd_since = [System.IO.File]::GetLastWriteTimeUtc($venvd_stamp)
+            # Each watched path has a stamp with exactly the mtime it had ('' when it was
+            # missing): any move of its mtime, backwards too (a file replaced by an older
+            # copy, a checkout of an older blob), is a change.
+            $venvd_stamps = @($global:_VENVD_STAMPS)
+            $venvd_i = 0
             foreach ($venvd_file in $global:_VENVD_WATCH) {
-                # A missing path reads as 1601-01-01: never newer, until it appears.
-                if ([System.IO.Directory]::Exists($venvd_file)) {
+                $venvd_own = ''
+                if ($venvd_i -lt $venvd_stamps.Count) { $venvd_own = [string]$venvd_stamps[$venvd_i] }
+                $venvd_i++
+                $venvd_dir = [System.IO.Directory]::Exists($venvd_file)
+                $venvd_exists = $venvd_dir -or [System.IO.File]::Exists($venvd_file)
+                if (-not $venvd_own) {
+                    if ($venvd_exists) { _venvd_export; return }
+                    continue
+                }
+                if (-not $venvd_exists -or -not [System.IO.File]::Exists($venvd_own)) { _venvd_export; return }
+                if ($venvd_dir) {
                     $venvd_time = [System.IO.Directory]::GetLastWriteTimeUtc($venvd_file)
                 } else {
                     $venvd_time = [System.IO.File]::GetLastWriteTimeUtc($venvd_file)
                 }
-                if ($venvd_time -gt $venvd_since) {
+                if ($venvd_time -ne [System.IO.File]::GetLastWriteTimeUtc($venvd_own)) {
                     _venvd_export
                     return
                 }
@@ -135,8 +148,10 @@ function global:_venvd_hook {
             Set-Variable -Name $venvd_name -Scope Global -Value ''
         }
     }
-    if ($null -eq (Get-Variable -Name _VENVD_WATCH -Scope Global -ErrorAction Ignore)) {
-        $global:_VENVD_WATCH = @()
+    foreach ($venvd_name in '_VENVD_WATCH', '_VENVD_STAMPS') {
+        if ($null -eq (Get-Variable -Name $venvd_name -Scope Global -ErrorAction Ignore)) {
+            Set-Variable -Name $venvd_name -Scope Global -Value @()
+        }
     }
     $global:_venvd_exe = $global:_venvd_command[0]
     $global:_venvd_args = @($global:_venvd_command | Select-Object -Skip 1)

@@ -49,7 +49,9 @@ class Shell:
         env = dict(self.env, TERM="dumb")
         self.child = pexpect.spawn(
             self.argv()[0], self.argv()[1:], env=env, cwd=str(self.cwd), encoding="utf-8",
-            timeout=TIMEOUT, dimensions=(40, 400),
+            # Bytes that are not UTF-8 (a directory named b"proj-\xff") read as lone
+            # surrogates, as os.fsdecode spells them, and are sent back as those bytes.
+            codec_errors="surrogateescape", timeout=TIMEOUT, dimensions=(40, 400),
         )
         self.child.expect_exact(PROMPT)
         self.log.append(self.child.before)

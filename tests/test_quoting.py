@@ -26,9 +26,9 @@ def test_bash_and_zsh_spelling():
         "export VIRTUAL_ENV='/v'\n"
         "_VENVD_PWD='/p'\n"
         "_VENVD_WATCH=('/p' '/p/x y')\n"
-        'deactivate() { _venvd_deactivate "$@"; }\n'
+        "_venvd_own_deactivate\n"  # the hook's function: keeps a user's deactivate aside
     )
-    assert get_shell("/usr/bin/zsh").export(Change({}, {}, False)) == "unset -f deactivate 2>/dev/null\n"
+    assert get_shell("/usr/bin/zsh").export(Change({}, {}, False)) == "_venvd_give_back_deactivate\n"
 
 
 def test_fish_spelling():

@@ -27,7 +27,8 @@ def test_the_stamp_is_the_newest_mtime_and_is_shared(tmp_path: Path):
 def test_old_stamps_are_forgotten_but_never_the_one_just_made(tmp_path: Path):
     stamps = tmp_path / "stamps"
     stamps.mkdir()
-    (stamps / "5").write_text("")  # ancient
+    (stamps / "5").write_text("")
+    os.utime(stamps / "5", ns=(5, 5))  # made long ago: a stamp's atime says when it was made
     empty = Watch()  # nothing watched: the stamp is time 0, which is "old" too
     made = empty.stamp(str(stamps))
     assert os.path.exists(made), "a shell with nothing to watch still needs its stamp"

@@ -59,12 +59,13 @@ class Config:
         return self.tool.get(key, default)
 
 
-def _signature(path: str) -> Optional[tuple[int, int, int]]:
+def _signature(path: str) -> Optional[tuple[int, int, int, int]]:
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
+    # ctime too: a file rewritten in place with its old mtime put back changed only that.
+    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
 
 
 def _validate(table: Any, source: str) -> tuple[dict[str, Any], list[str]]:
@@ -96,9 +97,9 @@ def _parse(root: str) -> Config:
     requires_python = name = None
     pyproject_data: Optional[dict[str, Any]] = None
     pyproject = os.path.join(root, "pyproject.toml")
-    # exists, not isfile: a pyproject.toml that is a FIFO or a link to /dev/zero is a
-    # line from read_toml (safeio), not silently no settings (a dangling link is no file).
-    if os.path.exists(pyproject):
+    # lexists, not isfile: a pyproject.toml that is a FIFO or a link to /dev/zero is a
+    # line from read_toml (safeio), not silently no settings.
+    if os.path.lexists(pyproject):
         data = pyproject_data = read_toml(pyproject)
         project = data.get("project")
         if isinstance(project, dict):
@@ -110,7 +111,7 @@ def _parse(root: str) -> Config:
         if section is not None:
             tool, warnings = _validate(section, f"{pyproject} [tool.venvd]")
     venvd_toml = os.path.join(root, "venvd.toml")
-    if os.path.exists(venvd_toml):
+    if os.path.lexists(venvd_toml):
         data = read_toml(venvd_toml)
         # venvd.toml holds the same keys at its top level (or under [tool.venvd]).
         table = data.get("tool", {}).get("venvd", data) if isinstance(data.get("tool"), dict) else data

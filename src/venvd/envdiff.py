@@ -142,6 +142,16 @@ def env_change(
     return {k: v for k, v in new.items() if environ.get(k) != v}
 
 
+def step_back(environ: Mapping[str, str], record: Record, sep: str = os.pathsep) -> dict[str, Optional[str]]:
+    """The variables to change when a venv activated by hand took over from venvd's:
+    venvd's PATH entry and its record go, and what else venvd set is restored; the
+    variables an activation sets (``MANAGED``) are that venv's now and stay."""
+    new: dict[str, Optional[str]] = {k: v for k, v in record.saved.items() if k not in MANAGED}
+    new["PATH"] = remove_path_entry(environ.get("PATH", ""), record.bindir, sep)
+    new[DIFF_VAR] = None
+    return {k: v for k, v in new.items() if environ.get(k) != v}
+
+
 class Change:
     """Everything one ``venvd export`` tells a shell to do.
 

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 from . import trust
 from .config import Config, load_config
-from .envdiff import DIFF_VAR, Change, Record, Target, decode_list, encode_list, env_change
+from .envdiff import (DIFF_VAR, Change, Record, Target, decode_list, encode_list, env_change,
+                      remove_path_entry, step_back)
 from .errors import VenvdError
 from .ownership import Refused, check_project
 from .paths import cache_dir
@@ -197,6 +198,14 @@ def _create(project: Project, venv: str, interpreter, key: str, recreate: bool, 
 
     attempt = f"{key}|{interpreter.path}"
     shown = display_path(venv)
+    try:
+        venv.encode("utf-8")
+    except UnicodeEncodeError:
+        # A directory name that is not UTF-8 (os.fsdecode's lone surrogates): uv refuses the
+        # path and the venv module fails writing pyvenv.cfg, so say so before trying.
+        raise VenvdError(f"cannot create {shown}: its path is not valid UTF-8, and neither uv nor the "
+                         "venv module can make a venv there; rename the directory, or set "
+                         "UV_PROJECT_ENVIRONMENT to a UTF-8 path") from None
     if not explicit_request():
         failure = remembered_failure(venv, attempt)
         if failure is not None:
@@ -208,7 +217,10 @@ def _create(project: Project, venv: str, interpreter, key: str, recreate: bool, 
     say(f"{'recreating' if recreate else 'creating'} {shown} with Python {interpreter.version} ({interpreter.path})")
     started = time.monotonic()
     try:
-        create(venv, interpreter.path, interpreter.version, project.name, key, uv, seed_pip=seed_pip or uv is None)
+        # The prompt is text in pyvenv.cfg and uv takes only UTF-8 arguments: a name that is
+        # not UTF-8 is spelled with U+FFFD there.
+        prompt = project.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        create(venv, interpreter.path, interpreter.version, prompt, key, uv, seed_pip=seed_pip or uv is None)
     except KeyboardInterrupt:
         remember_failure(venv, attempt, "was interrupted")
         say(f"creating {shown} was interrupted; nothing is active ('venvd sync' creates it)")
@@ -320,6 +332,14 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
     elif target is None and record is not None:
         env = env_change(environ, record, None)
         deactivate = False
+    elif manual and record is not None:
+        # An activate script took over from venvd's venv. It defined its own `deactivate`
+        # first, so venvd's was never called: venvd steps back now, out of PATH and out of
+        # the PATH that script saved to give back on its `deactivate`.
+        env = step_back(environ, record)
+        saved_path = environ.get("_OLD_VIRTUAL_PATH", "")
+        if saved_path and record.bindir in saved_path.split(os.pathsep):
+            state["_OLD_VIRTUAL_PATH"] = remove_path_entry(saved_path, record.bindir)
     state["_VENVD_PWD"] = pwd
     # The nearest marker directory: a cd that keeps it is decided by the hook alone.
     state["_VENVD_ROOT"] = (project.member or project.root) if project is not None else ""
@@ -327,6 +347,7 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
     state["_VENVD_VE"] = (env["VIRTUAL_ENV"] if "VIRTUAL_ENV" in env else active) or ""
     state["_VENVD_WATCH"] = watch.paths
     state["_VENVD_STAMP"] = watch.stamp(os.path.join(cache_dir(), "stamps"))
+    state["_VENVD_STAMPS"] = watch.stamps  # one per watched path: its exact mtime
     if isinstance(target, Target) and _sync_in_background():
         # A daemon or detached sync that dies changes no file: while a sync is handed off,
         # a stamp that never exists makes each prompt ask again, until it is said to be done.
@@ -359,6 +380,8 @@ def main_export(args: list[str]) -> int:
         else:
             raise VenvdError(f"venvd export: unknown option {arg!r}")
     code = shell.export(compute(os.environ, mode))
-    sys.stdout.write(code)
+    # Bytes, with surrogateescape: a directory whose name is not UTF-8 is decoded by Python
+    # as lone surrogates, and the shell must get back its real bytes.
+    sys.stdout.buffer.write(code.encode("utf-8", "surrogateescape"))
     sys.stdout.flush()
     return 0

@@ -1,88 +1,119 @@
-"""The hook's fast path: which files it compares against a stamp, with builtins only.
+"""The hook's fast path: which paths it watches, and a stamp per path, for builtins only.
 
 A prompt where $PWD and $VIRTUAL_ENV are unchanged starts ``venvd export`` only when
-one of the watched paths is newer than the stamp (``[[ f -nt stamp ]]``). Directories
-are watched too: a file created in or removed from a project root (a new ``uv.lock``,
-a deleted ``.venv``) changes the directory's mtime.
+one of the watched paths changed. A shell can only compare mtimes with builtins, and
+"newer than" misses a file replaced by an older one (``cp -p``, a ``git checkout`` of an
+older blob, ``touch -d``), so each path gets a stamp: a file whose mtime is exactly the
+mtime the path had, and the hook tests ``-nt || -ot`` (any move of the mtime). A path
+that was missing has the stamp ``""``: the hook checks it is still missing.
 
-The stamp is a file whose mtime is the newest mtime seen among the watched paths;
-it is named by that time, so every shell in an unchanged project shares one.
+Stamps are named by their mtime (nanoseconds), so paths and shells with the same mtime
+share one. Directories are watched too: a file created in or removed from a project root
+(a new ``uv.lock``, a deleted ``.venv``) changes the directory's mtime.
+
+``stamp()`` also returns the stamp of the newest mtime: the directories the hook walks
+itself (``_VENVD_CHAIN``) are compared with it, and its existence says the state is whole.
 """
 
 from __future__ import annotations
 
 import os
 
+MISSING = ""  # the stamp of a path that did not exist
+
 
 class Watch:
-    __slots__ = ("paths", "_late", "_newest")
+    __slots__ = ("paths", "stamps", "_mtimes")
 
     def __init__(self) -> None:
         self.paths: list[str] = []
-        self._late: list[str] = []
-        self._newest = 0
+        self.stamps: list[str] = []  # filled in by stamp(), one per path
+        self._mtimes: dict[str, "int | None"] = {}  # path -> mtime seen before reading
 
     def add_input(self, path: str) -> None:
         """Watch a file that is about to be read: stat it now, before reading, so a
-        change made while we read makes it newer than the stamp."""
-        self._add(path, stat_now=True)
+        change made while we read makes its mtime differ from its stamp."""
+        if self._add(path):
+            self._mtimes[path] = _mtime(path)
 
     def add(self, path: str) -> None:
         """Watch a path that this run may itself change (a directory, a venv file):
         it is stat'ed when the stamp is made."""
-        self._add(path, stat_now=False)
+        self._add(path)
 
-    def _add(self, path: str, stat_now: bool) -> None:
+    def _add(self, path: str) -> bool:
         if path in self.paths:
-            return
+            return False
         self.paths.append(path)
-        if stat_now:
-            self._seen(path)
-        else:
-            self._late.append(path)
-
-    def _seen(self, path: str) -> None:
-        try:
-            mtime = os.stat(path).st_mtime_ns
-        except OSError:
-            return  # missing: `-nt` is false until it appears, then true
-        if mtime > self._newest:
-            self._newest = mtime
+        return True
 
     def stamp(self, stamp_dir: str) -> str:
-        """The stamp file for the watched paths, created if needed."""
-        for path in self._late:
-            self._seen(path)
-        path = os.path.join(stamp_dir, str(self._newest))
-        try:
-            st = os.stat(path)
-            if st.st_mtime_ns == self._newest:
-                return path
-        except OSError:
-            pass
-        os.makedirs(stamp_dir, exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w"):
-            pass
-        os.utime(tmp, ns=(self._newest, self._newest))
-        os.replace(tmp, path)
-        if (self._newest // 1000) % 64 == 0:  # now and then, as cheaply as a coin toss
-            _forget_old_stamps(stamp_dir, keep=path)
-        return path
+        """Make the stamp of every watched path (``self.stamps``); return the stamp of
+        the newest mtime among them."""
+        made: dict[int, str] = {}
+        created = False
+        newest = 0
+        self.stamps = []
+        for path in self.paths + [""]:  # "": the newest stamp, made last
+            if path:
+                mtime = self._mtimes[path] if path in self._mtimes else _mtime(path)
+                if mtime is None:
+                    self.stamps.append(MISSING)
+                    continue
+                newest = max(newest, mtime)
+            else:
+                mtime = newest
+            if mtime not in made:
+                made[mtime], new = _stamp_file(stamp_dir, mtime)
+                created = created or new
+            if path:
+                self.stamps.append(made[mtime])
+        if created and newest % 64 == 0:  # now and then, as cheaply as a coin toss
+            _forget_old_stamps(stamp_dir, keep=set(made.values()))
+        return made[newest]
+
+
+def _mtime(path: str) -> "int | None":
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _stamp_file(stamp_dir: str, mtime: int) -> "tuple[str, bool]":
+    """The file named by *mtime* whose mtime is exactly *mtime* (made if needed, with its
+    atime saying when), and whether it was made now."""
+    path = os.path.join(stamp_dir, str(mtime))
+    try:
+        if os.stat(path).st_mtime_ns == mtime:
+            return path, False
+    except OSError:
+        pass
+    os.makedirs(stamp_dir, exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w"):
+        pass
+    os.utime(tmp, ns=(os.stat(tmp).st_mtime_ns, mtime))  # atime: made now; mtime: the path's
+    os.replace(tmp, path)
+    return path, True
 
 
 STAMP_LIFETIME_NS = 30 * 24 * 3600 * 10**9
 
 
-def _forget_old_stamps(stamp_dir: str, keep: str) -> None:
-    """Remove stamps older than a month. A shell whose stamp is gone simply runs
-    ``venvd export`` once more at its next prompt and gets a new one."""
+def _forget_old_stamps(stamp_dir: str, keep: "set[str]") -> None:
+    """Remove stamps made more than a month ago: their atime says when they were made
+    (nothing reads them; their name and mtime are a watched path's, which can be years
+    old). A shell whose stamp is gone simply runs ``venvd export`` once more."""
     import time
 
     cutoff = time.time_ns() - STAMP_LIFETIME_NS
     for name in os.listdir(stamp_dir):
-        if name.isdigit() and int(name) < cutoff and os.path.join(stamp_dir, name) != keep:
-            try:
-                os.unlink(os.path.join(stamp_dir, name))
-            except OSError:
-                pass
+        path = os.path.join(stamp_dir, name)
+        if not name.lstrip("-").isdigit() or path in keep:
+            continue
+        try:
+            if os.stat(path).st_atime_ns < cutoff:
+                os.unlink(path)
+        except OSError:
+            pass

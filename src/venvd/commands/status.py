@@ -140,7 +140,7 @@ def _number(key: str, value: Any) -> Any:
 
 
 def _human(info: dict[str, Any]) -> str:
-    from ..ui import display_path
+    from ..ui import display_path, printable
 
     def show(value: Any) -> str:
         return display_path(value) if isinstance(value, str) and value.startswith("/") else str(value)
@@ -150,7 +150,7 @@ def _human(info: dict[str, Any]) -> str:
     lines = [f"project:      {show(info['project'])}", f"trust:        {info.get('trust')}"]
     if "error" in info:
         lines.append(f"error:        {info['error']}")
-        return "\n".join(lines) + "\n"
+        return "".join(printable(line) + "\n" for line in lines)
     lines.append(f"python:       {info.get('python_request') or 'any (no request)'} -> "
                  f"{info.get('interpreter') or info.get('interpreter_error')}")
     made = "made by venvd" if info.get("venv_made_by_venvd") else "not made by venvd"
@@ -181,7 +181,8 @@ def _human(info: dict[str, Any]) -> str:
         text = error["error"].strip().splitlines() or ["?"]
         lines.append(f"last error:   {text[0]}")
         lines += [f"              {line}" for line in text[1:12]]
-    return "\n".join(lines) + "\n"
+    # Paths and errors in these lines can hold escapes or bytes that are not UTF-8.
+    return "".join(printable(line) + "\n" for line in lines)
 
 
 def run(ns: Namespace) -> int:

@@ -27,11 +27,15 @@ class Fish(Shell):
         return f"set -e -g {name}"
 
     def set_state(self, name: str, value: "str | list[str]") -> str:
+        if isinstance(value, str) and name.endswith("PATH"):
+            value = value.split(":") if value else []  # a path variable (_OLD_VIRTUAL_PATH) is a list
         words = self._words(value) if isinstance(value, list) else self.quote(value)
         return f"set -g {name} {words}".rstrip()
 
+    # Functions of the hook script: a `deactivate` the user defined is kept aside while
+    # venvd's stands in, and given back after.
     def define_deactivate(self) -> str:
-        return "function deactivate --description 'venvd: turn this project off'; __venvd_deactivate $argv; end"
+        return "__venvd_own_deactivate"
 
     def remove_deactivate(self) -> str:
-        return "functions -e deactivate"
+        return "__venvd_give_back_deactivate"

@@ -22,11 +22,13 @@ class PosixShell(Shell):
             return f"{name}=(" + " ".join(self.quote(v) for v in value) + ")"
         return f"{name}={self.quote(value)}"
 
+    # Functions of the hook script: a `deactivate` the user defined is kept aside while
+    # venvd's stands in, and given back after.
     def define_deactivate(self) -> str:
-        return 'deactivate() { _venvd_deactivate "$@"; }'
+        return "_venvd_own_deactivate"
 
     def remove_deactivate(self) -> str:
-        return "unset -f deactivate 2>/dev/null"
+        return "_venvd_give_back_deactivate"
 
 
 class Bash(PosixShell):

@@ -50,7 +50,8 @@ def signature(path: str) -> "Optional[tuple]":
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
+    # ctime too: a file rewritten in place with its old mtime put back changed only that.
+    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
 
 
 def presence(root: str) -> tuple[str, ...]:
