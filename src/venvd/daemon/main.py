@@ -47,6 +47,7 @@ def sync_root(root: str) -> Optional[str]:
     if project is None or project.root != root:
         return None
     venv: Optional[str] = None
+    started = time.time()
     try:
         engine.set_options(force=False, explicit=False, daemon=True)
         config = load_config(root)
@@ -57,23 +58,29 @@ def sync_root(root: str) -> Optional[str]:
         return f"{root}: {exc}"
     finally:
         if venv is not None:
-            decline_unmet(venv)
+            decline_unmet(venv, started)
     outcome = engine.last_outcome()
     if outcome in ("failed", "error", "interrupted", "remembered"):
         return f"{root}: sync {outcome}"
     return None
 
 
-def decline_unmet(venv: str) -> None:
+def decline_unmet(venv: str, started: float) -> None:
     """A shell handed this venv's sync to the daemon, and what the daemon synced (or
-    found in step) is not what that shell asked for: the daemon's environment makes
-    other inputs of it (``VENVD_INSTALLER``, ``UV_*``, the ``${VARS}`` a requirements
-    file uses). The record is marked so that the shell syncs it itself at its next
-    prompt instead of waiting for a sync that will not come."""
-    from ..sync.record import FAILED, PENDING, SYNCED, read_record, write_record
+    found in step) in a run that began after the hand-off is not what that shell asked
+    for: the daemon's environment makes other inputs of it (``VENVD_INSTALLER``,
+    ``UV_*``, the ``${VARS}`` a requirements file uses). The record is marked so that
+    the shell syncs it itself at its next prompt instead of waiting for a sync that
+    will not come. A hand-off newer than this run is left to the run its request starts."""
+    from ..sync.record import FAILED, PENDING, SYNCED, read_record, record_path, write_record
 
     pending = read_record(venv, PENDING)
     if pending is None or pending.get("by") != "daemon":
+        return
+    try:
+        if os.stat(record_path(venv, PENDING)).st_mtime >= started:
+            return
+    except OSError:
         return
     done = {(read_record(venv, name) or {}).get("fingerprint") for name in (SYNCED, FAILED)}
     if pending.get("fingerprint") not in done:
