@@ -12,10 +12,14 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import make_project
 from venvd.daemon import registry
 from venvd.daemon.control import request_sync
 from venvd.daemon.service import Service
+
+pytestmark = pytest.mark.slow  # waits for watchfiles' quiet periods
 
 
 def test_a_request_written_while_the_watch_is_rebuilt_is_taken(home: Path) -> None:
