@@ -97,9 +97,9 @@ def _parse(root: str) -> Config:
     requires_python = name = None
     pyproject_data: Optional[dict[str, Any]] = None
     pyproject = os.path.join(root, "pyproject.toml")
-    # lexists, not isfile: a pyproject.toml that is a FIFO or a link to /dev/zero is a
-    # line from read_toml (safeio), not silently no settings.
-    if os.path.lexists(pyproject):
+    # exists, not isfile: a pyproject.toml that is a FIFO or a link to /dev/zero is a
+    # line from read_toml (safeio), not silently no settings (a dangling link is no file).
+    if os.path.exists(pyproject):
         data = pyproject_data = read_toml(pyproject)
         project = data.get("project")
         if isinstance(project, dict):
@@ -111,7 +111,7 @@ def _parse(root: str) -> Config:
         if section is not None:
             tool, warnings = _validate(section, f"{pyproject} [tool.venvd]")
     venvd_toml = os.path.join(root, "venvd.toml")
-    if os.path.lexists(venvd_toml):
+    if os.path.exists(venvd_toml):
         data = read_toml(venvd_toml)
         # venvd.toml holds the same keys at its top level (or under [tool.venvd]).
         table = data.get("tool", {}).get("venvd", data) if isinstance(data.get("tool"), dict) else data
