@@ -23,6 +23,9 @@ from typing import Iterator
 import pytest
 
 NAME = "venvd-mallory"
+# By absolute path: the tests' narrowed PATH (the `home` fixture) has no /usr/sbin.
+RUNUSER = shutil.which("runuser", path="/usr/sbin:/sbin:/usr/bin:/bin") or "runuser"
+USERADD = shutil.which("useradd", path="/usr/sbin:/sbin:/usr/bin:/bin") or "useradd"
 
 
 class OtherUser:
@@ -35,7 +38,7 @@ class OtherUser:
 
     def run(self, *argv: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:  # noqa: ANN003
         """Run *argv* as this user (runuser: no password, no PAM session needed as root)."""
-        return subprocess.run(["runuser", "-u", self.name, "--", *argv], check=check, capture_output=True,
+        return subprocess.run([RUNUSER, "-u", self.name, "--", *argv], check=check, capture_output=True,
                               text=True, stdin=subprocess.DEVNULL, **kwargs)
 
     def sh(self, script: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -51,12 +54,12 @@ class OtherUser:
 
 
 def _ensure_user() -> OtherUser:
-    if os.geteuid() != 0 or shutil.which("useradd") is None or shutil.which("runuser") is None:
+    if os.geteuid() != 0 or not os.path.isabs(USERADD) or not os.path.isabs(RUNUSER):
         pytest.skip("needs root with useradd and runuser to create a second local user")
     try:
         entry = pwd.getpwnam(NAME)
     except KeyError:
-        subprocess.run(["useradd", "--no-create-home", "--shell", "/bin/sh", NAME], check=True,
+        subprocess.run([USERADD, "--no-create-home", "--shell", "/bin/sh", NAME], check=True,
                        capture_output=True)
         entry = pwd.getpwnam(NAME)
     return OtherUser(entry)
