@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_project, need_python, venvd_script
-from tests.test_sync import ALPHA, BETA, DELTA, export, offline, packages, wheelhouse  # noqa: F401
+from tests.test_sync import ALPHA, BETA, DELTA, GAMMA, export, offline, packages, wheelhouse  # noqa: F401
 from tests.wheelhouse import find_uv
 
 pytestmark = pytest.mark.slow
@@ -137,3 +137,53 @@ def test_checking_uvs_variables_at_a_prompt_loads_nothing_when_none_is_set(
     r = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True,
                        env=dict(os.environ, PWD=str(project)))
     assert r.returncode == 0 and r.stdout.strip() == "", r.stdout + r.stderr
+
+
+def _pipfile_lock(project: Path, wheelhouse: Path, pins: dict[str, str]) -> None:
+    import hashlib
+
+    def digest(name: str, version: str) -> str:
+        wheel = wheelhouse / f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+        return "sha256:" + hashlib.sha256(wheel.read_bytes()).hexdigest()
+
+    source = {"name": "pypi", "url": "https://pypi.org/simple", "verify_ssl": True}  # never reached: PIP_NO_INDEX
+    (project / "Pipfile").write_text('[[source]]\nname = "pypi"\nurl = "https://pypi.org/simple"\n'
+                                     'verify_ssl = true\n\n[packages]\n'
+                                     + "".join(f'{name} = "*"\n' for name in pins))
+    lock = {"_meta": {"hash": {"sha256": "0"}, "pipfile-spec": 6, "requires": {}, "sources": [source]},
+            "default": {name: {"hashes": [digest(name, v)], "version": f"=={v}"} for name, v in pins.items()},
+            "develop": {}}
+    (project / "Pipfile.lock").write_text(json.dumps(lock))
+
+
+def test_lock_picks_a_pipfile_lock_over_pylock_toml_and_pipenv_syncs_it_as_by_hand(
+        home: Path, offline: Path, wheelhouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.toolbox import put_on_path
+    from venvd.installers import SEED_PACKAGES
+    from venvd.sync.envstate import snapshot
+
+    pipenv = put_on_path("pipenv", tmp_path / "pipenvbin", monkeypatch)
+    project = make_project(home / "proj", "3.12")
+    _pylock(project, home, f"{BETA}==1.0\n")
+    _pipfile_lock(project, wheelhouse, {ALPHA: "1.1", BETA: "1.1"})
+    export(project)
+    assert packages(project)[BETA] == "1.0", "pylock.toml comes first by default"
+    (project / "venvd.toml").write_text('lock = "Pipfile.lock"\n')
+    said = export(project)
+    assert "with pipenv" in said and "Pipfile.lock" in said, said
+    by_hand = tmp_path / "by-hand"
+    subprocess.run([need_python("3.12"), "-m", "venv", str(by_hand)], check=True, capture_output=True)
+    env = dict(os.environ, VIRTUAL_ENV=str(by_hand), PATH=f"{by_hand / 'bin'}{os.pathsep}{os.environ['PATH']}",
+               PIPENV_VERBOSITY="-1", PIPENV_YES="1")
+    subprocess.run([pipenv, "sync"], cwd=project, env=env, check=True, capture_output=True)
+
+    def dists(venv: Path) -> dict[str, str]:
+        return {n: v for n, v in snapshot(str(venv)).items() if n not in SEED_PACKAGES}
+
+    assert dists(project / ".venv") == dists(by_hand) == {ALPHA: "1.1", BETA: "1.1"}, said
+    # Exact: what the new Pipfile.lock does not name goes (a package installed by hand too).
+    subprocess.run([find_uv(), "pip", "install", "--python", str(project / ".venv" / "bin" / "python"), GAMMA],
+                   check=True, capture_output=True)
+    _pipfile_lock(project, wheelhouse, {ALPHA: "1.0"})
+    said = export(project)
+    assert dists(project / ".venv") == {ALPHA: "1.0"}, said

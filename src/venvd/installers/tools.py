@@ -58,10 +58,43 @@ class PipenvBackend:
         pipenv = require("pipenv")
         env = child_env(target, {"PIPENV_IGNORE_VIRTUALENVS": None, "PIPENV_VERBOSITY": "-1",
                                  "PIPENV_YES": "1"})
-        dev = ["--dev"] if "dev" in plan.groups or plan.all_groups else []
-        run([pipenv, "sync", *dev], cwd=plan.root, env=env, what="pipenv sync")
-        if plan.exact:
+        dev = bool("dev" in plan.groups or plan.all_groups)
+        run([pipenv, "sync", *(["--dev"] if dev else [])], cwd=plan.root, env=env, what="pipenv sync")
+        if plan.exact and _has_pylock(plan.root):
+            # `pipenv clean` reads a pylock.toml beside Pipfile.lock in preference to it
+            # (pipenv's lockfile.content) and would remove what `pipenv sync` just
+            # installed: remove what Pipfile.lock does not name here instead.
+            _prune_to_pipfile_lock(plan, target, run, dev)
+        elif plan.exact:
             run([pipenv, "clean"], cwd=plan.root, env=env, what="pipenv clean")
+
+
+def _has_pylock(root: str) -> bool:
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return False
+    return any(n == "pylock.toml" or (n.startswith("pylock.") and n.endswith(".toml")) for n in names)
+
+
+def _prune_to_pipfile_lock(plan, target: Target, run: Run, dev: bool) -> None:  # noqa: ANN001 - Plan
+    import json
+
+    from ..safeio import LIMIT_LOCK, read_text
+    from ..sync.envstate import extraneous
+    from . import SEED_PACKAGES
+    from .pip import pip_command
+
+    lock = plan.top[0]
+    try:
+        data = json.loads(read_text(lock, LIMIT_LOCK))
+    except (OSError, ValueError) as exc:
+        raise VenvdError(f"cannot read {lock} ({exc}); fix it or run 'pipenv lock'") from None
+    sections = ("default", "develop") if dev else ("default",)
+    names = [n for s in sections if isinstance(data.get(s), dict) for n in data[s]] if isinstance(data, dict) else []
+    remove = extraneous(target.venv, names, target.version, SEED_PACKAGES)
+    if remove:
+        run([*pip_command(target), "uninstall", "-y", *remove], cwd=plan.root, what=f"removing {', '.join(remove)}")
 
 
 class PdmBackend:
