@@ -187,3 +187,25 @@ def test_lock_picks_a_pipfile_lock_over_pylock_toml_and_pipenv_syncs_it_as_by_ha
     _pipfile_lock(project, wheelhouse, {ALPHA: "1.0"})
     said = export(project)
     assert dists(project / ".venv") == {ALPHA: "1.0"}, said
+
+
+@pytest.mark.parametrize(("setting", "expected"), [
+    ("no-default-groups = true", {GAMMA: "0.1"}),
+    ('only-groups = ["test"]', {ALPHA: "1.0", BETA: "1.0"}),
+    ("all-extras = true", {GAMMA: "0.1", DELTA: "1.0", ALPHA: "1.0"}),
+    ("all-groups = true", {GAMMA: "0.1", ALPHA: "1.0", BETA: "1.0"}),
+])
+def test_the_selection_settings_apply_to_project_dependencies_too(home: Path, offline: Path, setting: str,
+                                                                  expected: dict[str, str]) -> None:
+    from venvd.installers import SEED_PACKAGES
+
+    project = make_project(home / "proj", "3.12")
+    (project / "pyproject.toml").write_text(
+        f'[project]\nname = "demo"\nversion = "0"\ndependencies = ["{GAMMA}"]\n\n'
+        f'[project.optional-dependencies]\nfast = ["{GAMMA}[fast]"]\n\n'
+        f'[dependency-groups]\ndev = ["{ALPHA}==1.0"]\ntest = [{{include-group = "dev"}}, "{BETA}==1.0"]\n\n'
+        f"[tool.venvd]\n{setting}\n")
+    said = export(project)
+    assert "unknown setting" not in said, said
+    got = {n: v for n, v in packages(project).items() if n not in SEED_PACKAGES}
+    assert got == expected, said
