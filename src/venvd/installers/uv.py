@@ -8,9 +8,6 @@ did not make (``Target.owned`` false) nothing is removed: ``uv sync --inexact``,
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-
 from ..errors import VenvdError
 from . import Run, Target, child_env
 from ._common import installed_seeds, prune, write_seed_file
@@ -45,6 +42,9 @@ class UvBackend:
             run([*pip, "sync", *py, *plan.top], cwd=plan.root, env=env, what="uv pip sync")
             _restore_pip(uv, target, seeds, run, plan.root, config)
         elif plan.kind == "requirements" and exact and _is_lock(plan, target):
+            import shutil
+            import tempfile  # ~6 ms (random, hashlib): only on this path, not on onboarding's
+
             tmp = tempfile.mkdtemp(prefix="venvd-")
             try:
                 # `uv pip sync` removes everything it is not given, pip included: hand it

@@ -82,14 +82,16 @@ def _detach_sync(root: str, venv: str, fingerprint: str, log: str) -> None:
 
 
 def locked_sync(config: Any, venv: str, environ: Mapping[str, str], plan: Any, fingerprint: str) -> str:
-    import filelock
-
     from ..locking import FileLock, venv_lock_path
 
     lock = FileLock(venv_lock_path(venv))
     try:
         lock.acquire(timeout=0)
-    except filelock.Timeout:
+    except Exception as exc:  # filelock.Timeout: filelock is imported only when the lock is busy
+        import filelock
+
+        if not isinstance(exc, filelock.Timeout):
+            raise
         say(f"waiting for another sync of {display_path(venv)} to finish (Ctrl-C goes on with the env as it is)")
         lock.acquire()
     try:
