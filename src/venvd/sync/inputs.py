@@ -258,8 +258,8 @@ def workspace_members(root: str, pyproject: str) -> list[str]:
     for pattern in members:
         for directory in glob.glob(os.path.join(glob.escape(root), pattern)):
             relative = os.path.relpath(directory, root).replace(os.sep, "/")
-            if any(fnmatch(relative, p) for p in excluded):
-                continue
+            if relative.startswith("../") or relative == ".." or any(fnmatch(relative, p) for p in excluded):
+                continue  # uv takes members inside the workspace only
             path = os.path.join(directory, "pyproject.toml")
             if os.path.normpath(directory) != os.path.normpath(root) and os.path.isfile(path):
                 found.add(os.path.normpath(path))
