@@ -34,6 +34,8 @@ def test_no_version_satisfies_names_the_input_and_keeps_a_log(home: Path, backen
     log = log_named(line[0])
     text = log.read_text()
     assert "9.9" in text and len(text.splitlines()) >= 2, text
+    status = venvd("status", cwd=project)
+    assert f"full output:  {line[0].split('full output: ')[1].rstrip(')')}" in status.stdout, status.stdout
 
 
 def test_an_unreachable_index_is_said_to_be_the_network(home: Path, backend: str,  # noqa: F811

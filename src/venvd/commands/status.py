@@ -124,7 +124,7 @@ def _sync_info(project: Any, config: Any, venv: str) -> dict[str, Any]:
     if failed:
         info["last_error"] = {"error": failed.get("error", ""), "installer": failed.get("installer"),
                               "time": _number("time", failed.get("time")),
-                              "current": failed.get("fingerprint") == current}
+                              "current": failed.get("fingerprint") == current, "log": failed.get("log") or None}
     return info
 
 
@@ -181,6 +181,8 @@ def _human(info: dict[str, Any]) -> str:
         text = error["error"].strip().splitlines() or ["?"]
         lines.append(f"last error:   {text[0]}")
         lines += [f"              {line}" for line in text[1:12]]
+        if error.get("log"):
+            lines.append(f"full output:  {show(error['log'])}")
     # Paths and errors in these lines can hold escapes or bytes that are not UTF-8.
     return "".join(printable(line) + "\n" for line in lines)
 
