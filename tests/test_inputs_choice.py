@@ -209,3 +209,18 @@ def test_the_selection_settings_apply_to_project_dependencies_too(home: Path, of
     assert "unknown setting" not in said, said
     got = {n: v for n, v in packages(project).items() if n not in SEED_PACKAGES}
     assert got == expected, said
+
+
+@pytest.mark.parametrize(("present", "kind"), [
+    (["Pipfile.lock", "pdm.lock", "requirements.txt"], "pipenv"),
+    (["pdm.lock", "requirements.txt", "pyproject.toml"], "pdm"),
+    (["setup.py", "requirements.txt"], "requirements"),
+])
+def test_pdm_lock_takes_its_place_in_the_priority(tmp_path: Path, present: list[str], kind: str) -> None:
+    from tests.test_sync_units import plan_for
+
+    (tmp_path / ".python-version").write_text("3.12\n")
+    for name in present:
+        text = '[project]\nname = "x"\ndependencies = ["a"]\n' if name == "pyproject.toml" else "a==1\n"
+        (tmp_path / name).write_text(text)
+    assert plan_for(tmp_path).kind == kind
