@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_project, need_python
+from tests.conftest import allow, make_project, need_python
 from tests.shellharness import SHELLS, Shell, shell_env
 
 pytestmark = pytest.mark.shells
@@ -26,6 +26,7 @@ OPTIONS = [
     ("bash", "shopt -s nullglob"),
     ("bash", "shopt -s extglob"),
     ("bash", "set -eu; shopt -s failglob nullglob extglob"),
+    ("bash", "set -f; shopt -s nocasematch"),
     ("zsh", "setopt SH_GLOB"),
     ("zsh", "emulate sh"),
     ("zsh", "setopt NO_BARE_GLOB_QUAL"),
@@ -162,6 +163,19 @@ def test_the_users_own_deactivate_is_kept_when_venvds_venv_is_left(
         assert shell.run("deactivate") == "users-own-deactivate"
 
 
+@pytest.mark.parametrize("shell_name", ["bash", "zsh", "fish"])
+def test_a_deactivate_the_user_defines_while_venvds_is_active_is_theirs_to_keep(
+        shell_name: str, home: Path, tmp_path: Path) -> None:
+    need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    with SHELLS[shell_name](tmp_path / "rc", shell_env(), project) as shell:
+        assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+        shell.run(DEACTIVATE[shell_name])  # replaces venvd's while its venv is active
+        shell.run("cd ~")
+        assert shell.getenv("VIRTUAL_ENV") is None
+        assert shell.run("deactivate") == "users-own-deactivate", "leaving does not delete the user's"
+
+
 # -- a stdlib activate taking over ----------------------------------------------------------
 
 
@@ -192,3 +206,25 @@ def test_a_stdlib_activate_inside_an_active_project_takes_over_without_venvds_bi
         shell.run("cd ~")
         assert shell.getenv("VIRTUAL_ENV") is None
         assert shell.getenv("PATH") == before, "the user's PATH, without venvd's entry"
+
+
+def test_bash_set_f_and_nocasematch_do_not_change_what_the_hook_sees(home: Path, tmp_path: Path) -> None:
+    # set -f would leave the hook's requirements*.txt glob unexpanded (a project missed);
+    # nocasematch would make ~/Proj and ~/proj one directory to the hook's [[ == ]].
+    need_python("3.12")
+    (home / "plain").mkdir()
+    globbed = home / "plain" / "globbed"
+    globbed.mkdir()
+    (globbed / "requirements-dev.txt").write_text("")
+    allow(globbed)
+    lower = make_project(home / "proj", "3.12")
+    upper = make_project(home / "Proj", "3.12")
+    with SHELLS["bash"](tmp_path / "rc", shell_env(), home / "plain", "set -f; shopt -s nocasematch") as shell:
+        shell.run("cd globbed")
+        assert shell.getenv("VIRTUAL_ENV") == str(globbed / ".venv"), "a project known by a glob is found"
+        shell.run(f"cd {lower}")
+        assert shell.getenv("VIRTUAL_ENV") == str(lower / ".venv")
+        shell.run("cd ../Proj")
+        assert shell.getenv("VIRTUAL_ENV") == str(upper / ".venv"), "Proj is not proj"
+        assert shell.run("echo /*") == "/*", "set -f is still on"
+        assert shell.run("shopt -q nocasematch && echo still-set") == "still-set", "the user's options stay"
