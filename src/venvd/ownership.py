@@ -46,19 +46,28 @@ def _group_name(gid: int) -> str:
         return f"gid {gid}"
 
 
-def _group_is_owners_alone(gid: int, owner: int) -> bool:
-    """The group has exactly one member, the owner (primary or supplementary)."""
-    import grp
-    import pwd
+_private_groups: "dict[tuple[int, int], bool]" = {}  # (gid, owner) -> answer, for this process
 
-    try:
-        group = grp.getgrgid(gid)
-        owner_name = pwd.getpwuid(owner).pw_name
-    except KeyError:
-        return False
-    members = {name for name in group.gr_mem}
-    members.update(entry.pw_name for entry in pwd.getpwall() if entry.pw_gid == gid)
-    return members == {owner_name}
+
+def _group_is_owners_alone(gid: int, owner: int) -> bool:
+    """The group has exactly one member, the owner (primary or supplementary). Asked once
+    per process: with umask 002 every directory on the path is group-writable, and reading
+    the user database once per directory would cost on every directory change."""
+    key = (gid, owner)
+    if key not in _private_groups:
+        import grp
+        import pwd
+
+        try:
+            group = grp.getgrgid(gid)
+            owner_name = pwd.getpwuid(owner).pw_name
+        except KeyError:
+            _private_groups[key] = False
+        else:
+            members = set(group.gr_mem)
+            members.update(entry.pw_name for entry in pwd.getpwall() if entry.pw_gid == gid)
+            _private_groups[key] = members == {owner_name}
+    return _private_groups[key]
 
 
 def problem(path: str, st: "Optional[os.stat_result]" = None) -> "Optional[str]":
