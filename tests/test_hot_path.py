@@ -35,7 +35,8 @@ RUNPY = frozenset({  # kept for a -m launcher; the hook uses -c
 # discovery, TOML, locking, installers, commands, the daemon itself) is for when
 # something changes.
 VENVD_HOT = re.compile(
-    r"venvd(\.(__main__|cli|errors|ui|paths|pathlist|safeio|trust|ownership|provenance|config|envdiff|project|venv|watch|export|versionfile"
+    r"venvd(\.(__main__|cli|errors|ui|paths|pathlist|safeio|trust|ownership|provenance|config|envdiff|project|venv|watch|export"
+    r"|versionfile|versionrequest|pep440|frozen"
     r"|shells|shells\.base|shells\.posix|shells\.fish|sync|sync\.engine|sync\.fingerprint|sync\.record"
     r"|daemon|daemon\.registry))?$"
 )

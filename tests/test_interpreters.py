@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from venvd import interpreters
+from venvd.interpreters import probe, sources
 from venvd.errors import VenvdError
 from venvd.interpreters import (
     CACHE_FILE,
@@ -25,7 +25,7 @@ from venvd.interpreters import (
     parse_py_list_paths,
     select,
 )
-from venvd.versionfile import VersionRequest, parse_request
+from venvd.versionrequest import VersionRequest, parse_request
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX layout (bin/, shebang shims)")
 
@@ -123,7 +123,7 @@ def test_discovered_paths_are_real_absolute_binaries(world):
 
 def test_python27_probe_works():
     version = need("2.7")
-    interp = interpreters._probe_one(real_binary(version))
+    interp = probe.probe_one(real_binary(version))
     assert interp is not None and interp.version == version
 
 
@@ -137,9 +137,9 @@ def test_shim_scripts_on_path_are_skipped(tmp_path):
     os.makedirs(shims)
     os.symlink(real_binary(version), shims / "python3")  # even a binary in a shims dir is skipped
     env = make_env(tmp_path, [fake, shims], pyenv_root=tmp_path / "pyenv")
-    before = interpreters.probe_count
+    before = probe.probe_count
     assert discover(env) == []
-    assert interpreters.probe_count == before  # the scripts were never run
+    assert probe.probe_count == before  # the scripts were never run
 
 
 def test_path_symlinks_resolved_and_deduplicated(tmp_path):
@@ -398,15 +398,15 @@ def test_second_discover_uses_cache(tmp_path):
     cache = tmp_path / "cache" / CACHE_FILE
     assert cache.is_file()
     mtime = cache.stat().st_mtime_ns
-    before = interpreters.probe_count
+    before = probe.probe_count
     assert discover(env) == first
-    assert interpreters.probe_count == before  # nothing re-run
+    assert probe.probe_count == before  # nothing re-run
     assert cache.stat().st_mtime_ns == mtime  # nothing changed, nothing rewritten
     assert find_interpreter(None, env) in first
-    assert interpreters.probe_count == before
+    assert probe.probe_count == before
     # use_cache=False probes everything again.
     assert discover(env, use_cache=False) == first
-    assert interpreters.probe_count == before + len(first) + _failed_in(cache)
+    assert probe.probe_count == before + len(first) + _failed_in(cache)
 
 
 def _failed_in(cache) -> int:
@@ -424,10 +424,10 @@ def test_cache_survives_path_changes(tmp_path):
     venv_bin.mkdir(parents=True)
     (venv_bin.parent / "pyvenv.cfg").write_text("home = /usr/bin\n")
     os.symlink(INSTALLED[version], venv_bin / "python3")
-    before = interpreters.probe_count
+    before = probe.probe_count
     env2 = dict(env, PATH=f"{venv_bin}{os.pathsep}{env['PATH']}")
     assert discover(env2) == first
-    assert interpreters.probe_count == before
+    assert probe.probe_count == before
 
 
 def test_new_interpreter_in_path_dir_invalidates(tmp_path):
@@ -436,13 +436,13 @@ def test_new_interpreter_in_path_dir_invalidates(tmp_path):
     bin_dir.mkdir()
     env = make_env(tmp_path, [bin_dir], pyenv_root=tmp_path / "nopyenv")
     assert discover(env) == []
-    before = interpreters.probe_count
+    before = probe.probe_count
     os.symlink(INSTALLED[version], bin_dir / "python3.12")
     found = discover(env)
     assert [(i.path, i.version) for i in found] == [(real_binary(version), version)]
-    assert interpreters.probe_count == before + 1
+    assert probe.probe_count == before + 1
     assert find_interpreter(req("3.12"), env).version == version
-    assert interpreters.probe_count == before + 1
+    assert probe.probe_count == before + 1
 
 
 def test_new_pyenv_version_invalidates(tmp_path):
@@ -471,9 +471,9 @@ def test_find_interpreter_rescans_once_when_cache_is_stale(tmp_path):
     data["dirs"][str(bin_dir)] = (sig, [])
     cache.write_bytes(marshal.dumps(data))
     assert discover(env) == []
-    before = interpreters.probe_count
+    before = probe.probe_count
     assert find_interpreter(req("3.12"), env).version == version
-    assert interpreters.probe_count == before  # rescanned the dir; the probe result was still valid
+    assert probe.probe_count == before  # rescanned the dir; the probe result was still valid
 
 
 @pytest.mark.parametrize(
@@ -529,7 +529,7 @@ def test_interpreter_is_immutable():
      ("pythonw", False), ("python3.x", False), ("ipython", False)],
 )
 def test_python_names(name, ok):
-    assert interpreters._is_python_name(name) is ok
+    assert sources._is_python_name(name) is ok
 
 
 def test_parse_py_list_paths():

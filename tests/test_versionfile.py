@@ -7,7 +7,9 @@ import sys
 import pytest
 
 from venvd.errors import VenvdError
-from venvd.versionfile import VersionRequest, parse_request, read_version_file, split_version, version_sort_key
+from venvd.pep440 import split_version, version_sort_key
+from venvd.versionfile import read_version_file
+from venvd.versionrequest import VersionRequest, parse_request
 
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
 

@@ -51,7 +51,8 @@ def venv_location(project: Project, config: Config, environ: Mapping[str, str]) 
 
 def python_request(project: Project, config: Config):  # -> tuple[VersionRequest | None, str]
     """What the project asks for and a key naming it (stored with the venv)."""
-    from .versionfile import parse_request, read_version_file
+    from .versionfile import read_version_file
+    from .versionrequest import parse_request
 
     request = read_version_file(project.root)
     if request is None and project.member is not None:

@@ -13,7 +13,7 @@ import os
 from typing import Mapping, Optional
 
 from .errors import VenvdError
-from .versionfile import VersionRequest
+from .versionrequest import VersionRequest
 
 # uv's spellings of UV_PYTHON_DOWNLOADS (it rejects anything else)
 UV_VALUES = {"automatic": "automatic", "auto": "automatic", "true": "automatic",

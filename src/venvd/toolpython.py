@@ -1,4 +1,4 @@
-"""The Python other tools' files ask for, as a request ``versionfile.parse_request`` takes.
+"""The Python other tools' files ask for, as a request ``versionrequest.parse_request`` takes.
 
 poetry's ``[tool.poetry.dependencies] python`` uses poetry's constraint syntax (``^3.12``,
 ``~3.12``, ``>=3.10 <4.0``, ``^3.9 || ^3.11``), Pipfile's ``[requires]`` a version or a
