@@ -185,3 +185,14 @@ def test_a_broken_trust_store_is_one_clear_line(home: Path, kind: str, mallory):
     assert "Traceback" not in out.stderr and "internal error" not in out.stderr, out.stderr
     if kind != "not-utf8":
         assert out.returncode != 0 and out.stderr.count("venvd:") == 1, out.stderr
+
+
+def test_allow_refuses_a_project_whose_venv_another_user_owns(home: Path, mallory):
+    project = home / "proj"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (project / ".venv" / "bin").mkdir(parents=True)
+    os.chown(project / ".venv", mallory.uid, mallory.gid)
+    out = subprocess.run([venvd_script(), "allow", str(project)], capture_output=True, text=True)
+    assert out.returncode != 0 and "proj/.venv is owned by venvd-mallory" in out.stderr, out.stderr
+    assert trust.status(str(project)) == "unknown"

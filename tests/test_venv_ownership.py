@@ -271,3 +271,13 @@ def test_the_venv_module_takes_a_leading_dash_name_too(home: Path):
     # The venv module writes the prompt as a Python literal.
     assert read_pyvenv_cfg(str(venv)).get("prompt") == "'-dash'"
     assert (venv / "bin" / "python").exists()
+
+
+def test_an_empty_venv_dir_left_by_a_kill_before_its_record_is_created_into(home: Path):
+    need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    (project / ".venv").mkdir()  # venvd killed between mkdir and writing its record
+    data, err = export_json(project)
+    assert "not a working venv" not in err, err
+    assert data["set"]["VIRTUAL_ENV"] == str(project / ".venv")
+    assert (project / ".venv" / "bin" / "python").exists()
