@@ -39,6 +39,8 @@ def _parser():  # -> argparse.ArgumentParser
     p.add_argument("--undo", action="store_true", help="step back from this shell's venv (an activate script took over)")
     p = sub.add_parser("allow", help="trust a project: its venv may be created, synced and activated")
     p.add_argument("dir", nargs="?", default=None, help="a directory in the project (default: here)")
+    p.add_argument("--tree", action="store_true",
+                   help="trust DIR as a tree: every project under it (added to trust in the user config)")
     p = sub.add_parser("deny", help="revoke trust in a project and stop announcing it")
     p.add_argument("dir", nargs="?", default=None, help="a directory in the project (default: here)")
     p = sub.add_parser("status", help="show what venvd sees for a directory")

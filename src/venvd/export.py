@@ -248,6 +248,9 @@ def _watch_project(watch: Watch, pwd: str, project: Project) -> None:
     watch.add(project.root)
     watch.add(trust.store_file(trust.ALLOWED))
     watch.add(trust.store_file(trust.DENIED))
+    from .trees import config_file
+
+    watch.add(config_file())  # its trusted trees: `venvd allow --tree` takes effect at the next prompt
 
 
 def _register(root: str) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 
-KINDS = ("data", "state", "cache", "runtime")
+# "config": the user config dir (config.toml, see userconfig.py), read on the cd path for
+# its trusted trees (trees.py), so the hook embeds it too.
+KINDS = ("data", "state", "cache", "runtime", "config")
 EMBEDDED_VAR = "_VENVD_DIRS"
 
 
@@ -64,8 +66,8 @@ def runtime_dir() -> str:
 
 def config_dir() -> str:
     """The user config dir (``config.toml``, see userconfig.py): ``VENVD_CONFIG_DIR``, else
-    platformdirs'. Not one of KINDS: only commands off the cd path read the user config."""
-    return os.environ.get("VENVD_CONFIG_DIR") or _platform_dir("config")
+    the one the hook embedded, else platformdirs'."""
+    return user_dir("config")
 
 
 def path_key(path: str) -> str:

@@ -7,6 +7,10 @@ whose directory is gone, was replaced (another inode: deleted and made again, by
 or changed owner is not trust, and neither is an entry written by a venvd that did not
 store identities: the user is told once to run ``venvd allow`` again.
 
+A project not in the list may still be allowed: it is the allowed directory moved, or a
+``git worktree`` of an allowed repository (``decide``, repoidentity.py), or it is under a
+trusted tree of the user config (trees.py). ``venvd deny`` wins over all of these.
+
 Read on every directory change, so ``status`` is one small file read and a stat of the
 project (plus stats of the store, which must not be writable by others). Writes take a
 lock and replace the file atomically.
@@ -78,14 +82,115 @@ def _same_directory(key: str, fields: list[str]) -> bool:
 def status(project_root: str, directory: Optional[str] = None) -> str:
     """``"allowed"``, ``"changed"`` (an entry, but not for this directory), ``"denied"``
     or ``"unknown"`` for the project at *project_root*. Raises TrustStoreError when the
-    store cannot be read or could have been written by another user."""
+    store cannot be read or could have been written by another user (and VenvdError,
+    one line, when a trusted tree holds it but another user could have put it there)."""
+    return decide(project_root, directory)[0]
+
+
+def decide(project_root: str, directory: Optional[str] = None) -> "tuple[str, str]":
+    """``status`` and where an ``"allowed"`` came from: ``""`` (its own entry),
+    ``"moved:<old path>"`` (the allowed directory, moved), ``"worktree:<path>"`` (a
+    checkout of the repository allowed at <path>) or ``"tree:<tree>"`` (trees.py).
+    The order says what wins: its own entry, then ``venvd deny``, then the others."""
     key = trust_key(project_root)
-    fields = _read(ALLOWED, directory).get(key)
-    if fields is not None:
-        return ALLOWED if _same_directory(key, fields) else CHANGED
-    if key in _read(DENIED, directory):
-        return DENIED
-    return "unknown"
+    allowed = _read(ALLOWED, directory)
+    fields = allowed.get(key)
+    if fields is not None and _same_directory(key, fields):
+        return ALLOWED, ""
+    if fields is None and key in _read(DENIED, directory):
+        return DENIED, ""
+    how = _followed(key, allowed)
+    if how:
+        return ALLOWED, how
+    from .trees import tree_of
+
+    tree = tree_of(key)
+    if tree is not None:
+        return ALLOWED, f"tree:{tree}"
+    return (CHANGED if fields is not None else "unknown"), ""
+
+
+XATTR = "user.venvd-trust"  # the token that tells a moved directory from a new one
+
+
+def dir_token(path: str, create: bool = False) -> "Optional[str]":
+    """The random token venvd put on the directory at *path* as an extended attribute
+    when it was allowed (*create*: put one there now). It moves with the directory
+    (``mv`` keeps the inode and its attributes) and a directory made later with the
+    freed inode number has none: an inode number alone is reused at once (ext4). None
+    where extended attributes are not supported: then trust stays with the path."""
+    try:
+        return os.getxattr(path, XATTR).decode("ascii", "replace")
+    except (OSError, AttributeError):
+        pass
+    if not create:
+        return None
+    token = os.urandom(16).hex()
+    try:
+        os.setxattr(path, XATTR, token.encode("ascii"))
+    except (OSError, AttributeError):
+        return None
+    return token
+
+
+def _extras(fields: "list[str]") -> "dict[str, list[str]]":
+    """The tagged groups after device, inode and owner: ``git`` (repoidentity, 5 fields)
+    and ``x`` (dir_token, 1 field)."""
+    found: "dict[str, list[str]]" = {}
+    i = 3
+    while i < len(fields):
+        size = {"git": 5, "x": 1}.get(fields[i])
+        if size is None or i + 1 + size > len(fields):
+            break
+        found[fields[i]] = fields[i + 1:i + 1 + size]
+        i += 1 + size
+    return found
+
+
+def _followed(key: str, allowed: "dict[str, list[str]]") -> str:
+    """Trust that follows the moved directory or the repository (repoidentity.py): the
+    entry of another path whose directory is this one (same device, inode and owner, and
+    the token the entry recorded: on the directory, or in its repository), or whose
+    repository is this one's, at the same place in the checkout (a ``git worktree``),
+    with the same owner."""
+    try:
+        mine = identity(key)
+    except OSError:
+        return ""
+    repo: "Optional[list[str]]" = None
+    looked = False
+    for other, fields in allowed.items():
+        if other == key or len(fields) < 3:
+            continue
+        extras = _extras(fields)
+        stored = extras.get("git")
+        if stored is None and fields[:3] != mine:
+            continue
+        if stored is not None and not looked:
+            from .repoidentity import repo_identity
+
+            repo, looked = repo_identity(key), True
+        if fields[:3] == mine:
+            token = extras.get("x")
+            if (token is not None and dir_token(key) == token[0]) or (stored is not None and repo == stored):
+                return f"moved:{other}"
+        elif stored is not None and repo == stored and fields[2] == mine[2]:
+            return f"worktree:{other}"
+    return ""
+
+
+def source_text(how: str) -> str:
+    """*how* from ``decide`` for a person: ``"a worktree of ~/src/app"``."""
+    from .ui import display_path
+
+    kind, _, where = how.partition(":")
+    if kind == "tree":
+        return f"under the trusted tree {display_path(where)}"
+    if kind == "worktree":
+        return f"a checkout of the repository allowed at {display_path(where)}"
+    if kind == "moved":
+        return f"the directory allowed at {display_path(where)}, moved"
+    return "allowed"
 
 
 def refusal(project_root: str) -> str:
@@ -115,7 +220,11 @@ def set_status(project_root: str, allowed: bool, directory: Optional[str] = None
     with FileLock(os.path.join(directory, "trust.lock")):
         allow, deny = _read(ALLOWED, directory), _read(DENIED, directory)
         if allowed:
-            allow[key] = identity(key)
+            from .repoidentity import repo_identity
+
+            repo = repo_identity(key, create=True)
+            token = dir_token(key, create=True)
+            allow[key] = identity(key) + (["git", *repo] if repo else []) + (["x", token] if token else [])
             deny.pop(key, None)
         else:
             allow.pop(key, None)

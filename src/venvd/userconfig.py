@@ -2,8 +2,9 @@
 else platformdirs', e.g. ``~/.config/venvd/config.toml``).
 
 Unlike a project's ``[tool.venvd]``, this file is the user's: it may allow what a project
-never can (downloading an interpreter). It is read only off the cd path — when an
-interpreter is missing, and by ``venvd doctor`` — so it is parsed each time, uncached.
+never can (downloading an interpreter, trusting whole trees). ``load`` parses it each
+time, uncached: off the cd path (an interpreter is missing, ``venvd doctor``). The cd path
+reads only its ``trust`` list, through trees.py's cache.
 Because it grants things, a file owned by another user or writable by others is refused,
 as ssh refuses such a ``~/.ssh/config``.
 """
@@ -21,7 +22,9 @@ KEYS: dict[str, tuple[str, ...]] = {
     # The values uv's own `python-downloads` setting takes.
     "python-downloads": ("automatic", "manual", "never"),
 }
-DEFAULTS: dict[str, Any] = {"python-downloads": "manual"}
+# Lists of directories: `trust` names the trusted trees (trees.py), absolute or ~/...
+LIST_KEYS = ("trust",)
+DEFAULTS: dict[str, Any] = {"python-downloads": "manual", "trust": []}
 
 
 def config_file() -> str:
@@ -68,10 +71,29 @@ def load(path: Optional[str] = None) -> dict[str, Any]:
         return settings
     table = loads_toml(data, path)
     for key, value in sorted(table.items()):
-        if key not in KEYS:
-            raise VenvdError(f"{path}: unknown setting {key!r} (known: {', '.join(KEYS)}); fix or remove it")
+        if key not in KEYS and key not in LIST_KEYS:
+            raise VenvdError(f"{path}: unknown setting {key!r} (known: {', '.join([*KEYS, *LIST_KEYS])}); "
+                             "fix or remove it")
+        if key in LIST_KEYS:
+            settings[key] = _paths(path, key, value)
+            continue
         choices = KEYS[key]
         if value not in choices:
             raise VenvdError(f"{path}: {key} = {value!r} is not one of {', '.join(repr(c) for c in choices)}")
         settings[key] = value
     return settings
+
+
+def _paths(path: str, key: str, value: Any) -> list[str]:
+    """*value* as a list of absolute directories (``~`` expanded), or one line saying why not."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise VenvdError(f"{path}: {key} must be a list of directories, e.g. {key} = [\"~/src/mycompany\"]")
+    found = []
+    for item in value:
+        expanded = os.path.expanduser(item)
+        if not os.path.isabs(expanded):
+            raise VenvdError(f"{path}: {key} entry {item!r} is not an absolute path (nor ~/...); write it in full")
+        found.append(os.path.normpath(expanded))
+    return found

@@ -19,6 +19,8 @@ def project_root_for(directory: "str | None") -> str:
 
 
 def run(ns: Namespace, allowed: bool = True) -> int:
+    if allowed and getattr(ns, "tree", False):
+        return allow_tree(ns.dir)
     root = project_root_for(ns.dir)
     if allowed:
         import os
@@ -38,4 +40,27 @@ def run(ns: Namespace, allowed: bool = True) -> int:
         say(f"allowed {shown}: its venv will be created, synced and activated")
     else:
         say(f"denied {shown}: venvd will not touch it or mention it")
+    return 0
+
+
+def allow_tree(directory: "str | None") -> int:
+    """``venvd allow --tree DIR``: every project under DIR is allowed (trees.py)."""
+    import os
+
+    from ..errors import VenvdError
+    from ..ownership import check
+    from ..sync.context import start_directory
+    from ..trees import add_tree
+
+    real = os.path.realpath(start_directory(directory))
+    if not os.path.isdir(real):
+        raise VenvdError(f"{display_path(real)} is not a directory; name the tree to trust")
+    check(real, "the tree")  # a tree another user can write: they could put projects in it
+    config, changed = add_tree(real)
+    shown = display_path(real)
+    if changed:
+        say(f"trusted the tree {shown} (in {display_path(config)}): every project under it is allowed; "
+            "'venvd deny' still turns one off")
+    else:
+        say(f"{shown} is already a trusted tree (in {display_path(config)})")
     return 0

@@ -74,8 +74,10 @@ def describe(root: str) -> dict[str, Any]:
     from ..sync.record import SYNCED, read_record
     from ..venv import is_usable, read_marker
 
-    info: dict[str, Any] = {"path": root, "trust": trust.status(root), "venv": None, "made_by_venvd": None,
-                            "state": "missing", "detail": None, "last_sync": None, "size_bytes": None}
+    decision, how = trust.decide(root)
+    info: dict[str, Any] = {"path": root, "trust": decision, "venv": None, "made_by_venvd": None,
+                            "state": "missing", "detail": None, "last_sync": None, "size_bytes": None,
+                            "trust_source": trust.source_text(how) if how else None}
     if not os.path.isdir(root):
         info["detail"] = "the directory is gone"
         return info
@@ -145,6 +147,8 @@ def human(rows: list[dict[str, Any]]) -> str:
             where += f"  (venv {display_path(venv)})"
         if row["detail"] and row["state"] != "ready":
             where += f"  [{row['detail']}]"
+        if row.get("trust_source"):
+            where += f"  ({row['trust_source']})"
         table.append((row["state"], row["trust"], _size(row["size_bytes"]), _when(row["last_sync"]), where))
     widths = [max(len(r[i]) for r in table) for i in range(4)]
     return "".join("  ".join(cell.ljust(w) for cell, w in zip(r[:4], widths)) + "  " + r[4] + "\n" for r in table)

@@ -32,7 +32,9 @@ def gather(directory: "str | None") -> dict[str, Any]:
     info["project"] = project.root
     if project.member:
         info["workspace_member"] = project.member
-    info["trust"] = trust.status(project.root)
+    info["trust"], how = trust.decide(project.root)
+    if how:  # allowed through a trusted tree, a worktree of an allowed repository, or a move
+        info["trust_source"] = trust.source_text(how)
     try:
         config = load_config(project.root)
         request, _key = python_request(project, config)
@@ -147,7 +149,10 @@ def _human(info: dict[str, Any]) -> str:
 
     if info.get("project") is None:
         return f"{show(info['directory'])}: not in a project\n"
-    lines = [f"project:      {show(info['project'])}", f"trust:        {info.get('trust')}"]
+    trusted = info.get("trust")
+    if info.get("trust_source"):
+        trusted = f"{trusted} ({info['trust_source']})"
+    lines = [f"project:      {show(info['project'])}", f"trust:        {trusted}"]
     if "error" in info:
         lines.append(f"error:        {info['error']}")
         return "".join(printable(line) + "\n" for line in lines)
