@@ -119,7 +119,9 @@ _venvd_same_root() {
 # Is a prompt a no-op (same $PWD or same project root, same venv, no watched path changed)?
 # Each watched path has a stamp with exactly the mtime it had (src/venvd/watch.py), so
 # an mtime that moved either way counts (`cp -p` of an older file, `git checkout`);
-# an empty stamp means "was missing", so its appearing counts.
+# an empty stamp means "was missing", so its appearing counts. bash's -nt is true when
+# only the first file exists and -ot when only the second does, so a deleted path or a
+# forgotten stamp counts too (both gone: the deletion changed a watched directory).
 _venvd_unchanged() {
   local _venvd_i _venvd_f _venvd_s
   [[ ${VIRTUAL_ENV-} == "${_VENVD_VE-}" && -n ${_VENVD_STAMP-} && -e $_VENVD_STAMP ]] || return 1
@@ -132,7 +134,7 @@ _venvd_unchanged() {
   for _venvd_i in "${!_VENVD_WATCH[@]}"; do
     _venvd_f=${_VENVD_WATCH[_venvd_i]} _venvd_s=${_VENVD_STAMPS[_venvd_i]-}
     if [[ -n $_venvd_s ]]; then
-      [[ $_venvd_f -nt $_venvd_s || $_venvd_f -ot $_venvd_s || ! -e $_venvd_s ]] && return 1
+      [[ $_venvd_f -nt $_venvd_s || $_venvd_f -ot $_venvd_s ]] && return 1
     else
       [[ -e $_venvd_f ]] && return 1
     fi

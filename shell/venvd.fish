@@ -115,7 +115,9 @@ end
 # Is a prompt a no-op (same $PWD or same project root, same venv, no watched path changed)?
 # Each watched path has a stamp with exactly the mtime it had (src/venvd/watch.py), so
 # an mtime that moved either way counts (`cp -p` of an older file, `git checkout`);
-# an empty stamp means "was missing", so its appearing counts.
+# an empty stamp means "was missing", so its appearing counts. fish's -nt is true when
+# only the first file exists and -ot when only the second does, so a deleted path or a
+# forgotten stamp counts too (both gone: the deletion changed a watched directory).
 function __venvd_unchanged
     test "$VIRTUAL_ENV" = "$_VENVD_VE"; and test -n "$_VENVD_STAMP"; and test -e "$_VENVD_STAMP"
     or return 1
@@ -132,7 +134,7 @@ function __venvd_unchanged
         set i (math $i + 1)  # math is a builtin: no process
         set -l stamp "$_VENVD_STAMPS[$i]"
         if test -n "$stamp"
-            if test "$file" -nt "$stamp"; or test "$file" -ot "$stamp"; or not test -e "$stamp"
+            if test "$file" -nt "$stamp"; or test "$file" -ot "$stamp"
                 return 1
             end
         else if test -e "$file"
