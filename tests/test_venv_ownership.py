@@ -227,6 +227,7 @@ def test_kill_9_during_creation_leaves_no_debris_and_no_orphan_writing(home: Pat
     assert any(n.startswith(".venv.venvd-old-") for n in venvs_in(project)), venvs_in(project)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    proc.stderr.close()
     deadline = time.monotonic() + 20
     while alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)
