@@ -147,3 +147,17 @@ def test_status_and_allow_show_hostile_names_escaped(home: Path, name: str) -> N
         assert not any(c in shown for c in "\x1b\x07\r\x9b"), (argv, shown)
         assert "internal error" not in shown, shown
     allow(project)
+
+
+def test_the_prompt_name_venvd_sets_holds_no_terminal_escapes(open_shell, home: Path) -> None:
+    # VIRTUAL_ENV_PROMPT is printed raw by prompt themes: a name with ESC or BEL in it
+    # would retitle or recolour the terminal at every prompt.
+    python = need_python("3.12")
+    project = home / HOSTILE
+    project.mkdir()
+    subprocess.run([python, "-m", "venv", "--without-pip", str(project / ".venv")], check=True)
+    allow(project)
+    shell = open_shell(cwd=project)
+    # (VIRTUAL_ENV itself is the real path, escapes and all: compared inside Python.)
+    assert shell.run("python -c 'import os, sys; print(sys.prefix == os.environ[\"VIRTUAL_ENV\"])'") == "True"
+    assert shell.getenv("VIRTUAL_ENV_PROMPT") == HOSTILE_SHOWN

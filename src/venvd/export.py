@@ -22,7 +22,7 @@ from .errors import VenvdError
 from .ownership import Refused, check_project
 from .paths import cache_dir
 from .project import Project, current_directory, find_project, walk_up
-from .ui import display_path, say
+from .ui import display_path, printable, say
 from .provenance import debris_of
 from .venv import bin_dir, cfg_version, is_empty_dir, moved_from, python_path, read_marker, read_pyvenv_cfg
 from .watch import Watch
@@ -165,6 +165,8 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
     prompt = (cfg or {}).get("prompt") or project.name
     if len(prompt) > 1 and prompt[0] == prompt[-1] and prompt[0] in "'\"":
         prompt = prompt[1:-1]  # the venv module writes it as a Python literal: prompt = '-dash'
+    # Prompt themes print VIRTUAL_ENV_PROMPT raw: a name's ESC, BEL or newline is spelled out.
+    prompt = printable(prompt)
     # One stat: a venv venvd made without pip gets PIP_REQUIRE_VIRTUALENV while active.
     pipless = read_marker(venv) is not None and not any(
         os.path.exists(os.path.join(bindir, name)) for name in ("pip", "pip.exe"))
