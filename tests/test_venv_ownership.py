@@ -282,3 +282,16 @@ def test_an_empty_venv_dir_left_by_a_kill_before_its_record_is_created_into(home
     assert "not a working venv" not in err, err
     assert data["set"]["VIRTUAL_ENV"] == str(project / ".venv")
     assert (project / ".venv" / "bin" / "python").exists()
+
+
+def test_a_venv_made_under_umask_000_is_not_writable_by_others(home: Path):
+    need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    made = subprocess.run([sys.executable, "-I", "-m", "venvd", "export", "json"], cwd=project,
+                          env=dict(os.environ, PWD=str(project)), capture_output=True, text=True,
+                          preexec_fn=lambda: os.umask(0))
+    assert json.loads(made.stdout)["set"]["VIRTUAL_ENV"] == str(project / ".venv"), made.stderr
+    assert not (project / ".venv").stat().st_mode & 0o002
+    assert not (project / ".venv" / "bin").stat().st_mode & 0o002
+    data, err = export_json(project)
+    assert "writable by others" not in err, "venvd does not refuse the venv it made"

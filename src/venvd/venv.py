@@ -264,55 +264,62 @@ def create(venv: str, interpreter_path: str, version: str, prompt: str, request:
     from .locking import FileLock, venv_lock_path
 
     real = os.path.realpath(venv)
-    with FileLock(venv_lock_path(venv)):  # keyed by the real path: one writer however it is reached
-        provenance.clean_debris(venv)
-        marker = read_marker(venv)
-        if marker is not None and marker.get("made_for") == real and marker.get("request") == request \
-                and marker.get("interpreter") == interpreter_path and marker.get("state") == "ok" \
-                and is_usable(venv):
-            return  # another shell made it while we waited for the lock
-        old = None
-        if os.path.lexists(venv):
-            if marker is None:
-                if not is_empty_dir(venv):
-                    raise VenvdError(f"{venv} exists and was not made by venvd; it is left alone")
-                os.rmdir(venv)  # a creation killed between mkdir and its record: nothing to lose
-            else:
-                old = f"{venv}.venvd-old-{os.getpid()}"
-                # Recorded before the rename: if venvd dies now, the next entry can prove it ours.
-                provenance.write(os.path.join(os.path.dirname(real), os.path.basename(old)), marker["token"],
-                                 os.stat(venv), debris=True)
-                os.rename(venv, old)
-        made = False
-        try:
+    # Never a venv others can write to, whatever the umask: venvd would refuse it at the
+    # next entry (as ssh refuses such a directory). Group-write follows the user's umask.
+    umask = os.umask(0o022)
+    os.umask(umask | 0o002)
+    try:
+        with FileLock(venv_lock_path(venv)):  # keyed by the real path: one writer however it is reached
+            provenance.clean_debris(venv)
+            marker = read_marker(venv)
+            if marker is not None and marker.get("made_for") == real and marker.get("request") == request \
+                    and marker.get("interpreter") == interpreter_path and marker.get("state") == "ok" \
+                    and is_usable(venv):
+                return  # another shell made it while we waited for the lock
+            old = None
+            if os.path.lexists(venv):
+                if marker is None:
+                    if not is_empty_dir(venv):
+                        raise VenvdError(f"{venv} exists and was not made by venvd; it is left alone")
+                    os.rmdir(venv)  # a creation killed between mkdir and its record: nothing to lose
+                else:
+                    old = f"{venv}.venvd-old-{os.getpid()}"
+                    # Recorded before the rename: if venvd dies now, the next entry can prove it ours.
+                    provenance.write(os.path.join(os.path.dirname(real), os.path.basename(old)), marker["token"],
+                                     os.stat(venv), debris=True)
+                    os.rename(venv, old)
+            made = False
             try:
-                os.makedirs(venv)
-            except OSError as exc:
-                raise VenvdError(f"cannot create {venv}: {exc.strerror} (a read-only project directory? "
-                                 "set [tool.venvd] venv or UV_PROJECT_ENVIRONMENT to a writable place)") from None
-            made = True
-            token = provenance.new_token()
-            provenance.write(real, token, os.stat(venv))
-            write_marker(venv, state="creating", request=request, interpreter=interpreter_path, version=version,
-                         token=token, made_for=real)
-            _create_in_place(venv, interpreter_path, version, prompt, uv, seed_pip)
-            write_marker(venv, state="ok", request=request, interpreter=interpreter_path, version=version,
-                         created=str(int(time.time())), token=token, made_for=real)
-        except BaseException:
-            if made:
-                shutil.rmtree(venv, ignore_errors=True)
+                try:
+                    os.makedirs(venv)
+                except OSError as exc:
+                    raise VenvdError(f"cannot create {venv}: {exc.strerror} (a read-only project directory? "
+                                     "set [tool.venvd] venv or UV_PROJECT_ENVIRONMENT to a writable place)") from None
+                made = True
+                token = provenance.new_token()
+                provenance.write(real, token, os.stat(venv))
+                write_marker(venv, state="creating", request=request, interpreter=interpreter_path, version=version,
+                             token=token, made_for=real)
+                _create_in_place(venv, interpreter_path, version, prompt, uv, seed_pip)
+                write_marker(venv, state="ok", request=request, interpreter=interpreter_path, version=version,
+                             created=str(int(time.time())), token=token, made_for=real)
+            except BaseException:
+                if made:
+                    shutil.rmtree(venv, ignore_errors=True)
+                if old is not None:
+                    os.rename(old, venv)
+                    # The old venv is back at its path: its marker's record names it again.
+                    provenance.write(marker["made_for"], marker["token"], os.stat(venv))
+                    provenance.forget(os.path.realpath(old))
+                raise
             if old is not None:
-                os.rename(old, venv)
-                # The old venv is back at its path: its marker's record names it again.
-                provenance.write(marker["made_for"], marker["token"], os.stat(venv))
+                shutil.rmtree(old, ignore_errors=True)
                 provenance.forget(os.path.realpath(old))
-            raise
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-            provenance.forget(os.path.realpath(old))
-            if marker.get("made_for") != real:
-                provenance.forget(marker["made_for"])  # made for the path it was moved from
+                if marker.get("made_for") != real:
+                    provenance.forget(marker["made_for"])  # made for the path it was moved from
 
+    finally:
+        os.umask(umask)
 
 def is_empty_dir(path: str) -> bool:
     try:
