@@ -196,3 +196,17 @@ def test_allow_refuses_a_project_whose_venv_another_user_owns(home: Path, mallor
     out = subprocess.run([venvd_script(), "allow", str(project)], capture_output=True, text=True)
     assert out.returncode != 0 and "proj/.venv is owned by venvd-mallory" in out.stderr, out.stderr
     assert trust.status(str(project)) == "unknown"
+
+
+def test_a_trust_store_under_a_parent_others_can_write_is_refused(home: Path, monkeypatch: pytest.MonkeyPatch):
+    project = home / "proj"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    store = home / ".local" / "share" / "venvd"
+    monkeypatch.setenv("VENVD_DATA_DIR", str(store))
+    trust.set_status(str(project), True)
+    assert trust.status(str(project)) == "allowed"
+    (home / ".local").chmod(0o777)  # another user could swap share/venvd underneath
+    data, err = export_json(project)
+    assert "VIRTUAL_ENV" not in data["set"]
+    assert "~/.local is writable by others" in err and err.count("venvd:") == 1, err

@@ -41,6 +41,18 @@ def store_file(name: str, directory: Optional[str] = None) -> str:
     return os.path.join(directory or data_dir(), name)
 
 
+def _store_parents(store_dir: str) -> "list[str]":
+    """*store_dir*, and its parents up to the home directory when it is inside it."""
+    dirs = [store_dir]
+    home = os.environ.get("HOME", "").rstrip(os.sep)
+    if home and store_dir.startswith(home + os.sep):
+        current = store_dir
+        while current != home:
+            current = os.path.dirname(current)
+            dirs.append(current)
+    return dirs
+
+
 def _read(name: str, directory: Optional[str] = None) -> "dict[str, list[str]]":
     from .ownership import Refused, check
     from .safeio import UnsafeFile
@@ -49,8 +61,10 @@ def _read(name: str, directory: Optional[str] = None) -> "dict[str, list[str]]":
     try:
         entries = read_entries(path)
         if entries:
-            # Whoever can write the store decides what runs as the user.
-            check(os.path.dirname(path), "the trust store's directory")
+            # Whoever can write the store decides what runs as the user: the file, its
+            # directory and (as ssh checks ~/.ssh's parents) each parent up to $HOME.
+            for parent in _store_parents(os.path.dirname(path)):
+                check(parent, "the trust store's directory")
             check(path, "the trust store")
         return entries
     except Refused as exc:
