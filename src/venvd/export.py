@@ -267,6 +267,15 @@ def _register(root: str) -> None:
         say(f"cannot record {display_path(root)} for the daemon: {exc}")
 
 
+def _say_prepared(target: Target) -> None:
+    """The daemon made this venv before the first cd (a new project under a trusted tree)."""
+    from .daemon.prepared import take
+
+    took = take(target.project)
+    if took is not None:
+        say(f"{display_path(target.venv)} was prepared in the background by the daemon ({took}s) before this cd")
+
+
 def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
     """The change for this shell. *mode*: None (a prompt), "on", "off" or "undo"."""
     record = Record.decode(environ.get(DIFF_VAR, ""))
@@ -334,6 +343,7 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
         if record is None or record.venv != target.venv or active != target.venv:
             env = env_change(environ, record, target)
             _register(target.project)
+            _say_prepared(target)
         deactivate = True
     elif target is None and record is not None:
         env = env_change(environ, record, None)

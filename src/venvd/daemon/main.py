@@ -65,6 +65,42 @@ def sync_root(root: str) -> Optional[str]:
     return None
 
 
+def prepare_root(root: str) -> Optional[str]:
+    """A new project under a trusted tree (a clone finishing, ``uv init``): once it has
+    settled, create and sync its venv as the first ``cd`` would (``sync_root``: the same
+    code, the same lock), then leave the record that first ``cd`` reads to say so, and
+    register it so the daemon keeps it in step from now on."""
+    from ..config import load_config
+    from ..errors import VenvdError
+    from ..export import venv_location
+    from ..project import find_project
+    from ..venv import python_path
+    from . import prepared, registry
+    from .newprojects import wait_settled
+
+    if not wait_settled(root):
+        return None
+    started = time.monotonic()
+    error = sync_root(root)
+    if error is not None:
+        return error
+    project = find_project(root)
+    try:
+        venv = venv_location(project, load_config(root), os.environ) if project is not None else None
+    except VenvdError:
+        venv = None
+    if venv is None or not os.path.exists(python_path(venv)):
+        return None  # not allowed after all, or nothing was made: nothing to announce
+    took = time.monotonic() - started
+    try:
+        prepared.write(root, took)
+        registry.register(root)
+    except OSError as exc:
+        say(f"{root}: cannot record its prepared venv: {exc.strerror}")
+    say(f"{root}: venv prepared in {took:.1f}s, before the first cd")
+    return None
+
+
 def decline_unmet(venv: str, started: float) -> None:
     """A shell handed this venv's sync to the daemon, and what the daemon synced (or
     found in step) in a run that began after the hand-off is not what that shell asked
@@ -122,6 +158,7 @@ def run(workers: int = 1, quiet: float = 0.2) -> int:
         with publishing:  # workers and the watcher report from their own threads
             control.write_status({
                 "pid": os.getpid(), "started": started, "projects": sorted(service.projects),
+                "preparing": sorted(service.preparing), "prepared": sorted(service.prepared),
                 **service.queue.snapshot(),
             })
 
@@ -134,7 +171,8 @@ def run(workers: int = 1, quiet: float = 0.2) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    service = Service(sync_root, project_inputs, workers=workers, quiet=quiet, on_change=publish, log=say)
+    service = Service(sync_root, project_inputs, workers=workers, quiet=quiet, on_change=publish, log=say,
+                      prepare=prepare_root)
     say(f"daemon: started (pid {os.getpid()}, python {sys.version.split()[0]})")
     publish()
     try:

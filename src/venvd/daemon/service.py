@@ -110,15 +110,37 @@ class Queue:
 
 
 class Service:
-    """Which paths to watch for which project, rebuilt when the registry or trust changes."""
+    """Which paths to watch for which project, rebuilt when the registry or trust changes;
+    and the trusted trees' directories, where a new project is prepared (newprojects.py)."""
 
     def __init__(self, sync: SyncFn, inputs: InputsFn, workers: int = 1, quiet: float = 0.5,
-                 on_change: Callable[[], None] = lambda: None, log: Callable[[str], None] = lambda _: None):
-        self.queue = Queue(sync, workers, quiet, on_change)
+                 on_change: Callable[[], None] = lambda: None, log: Callable[[str], None] = lambda _: None,
+                 prepare: Optional[SyncFn] = None):
+        self._sync = sync
+        self._prepare = prepare
+        self.queue = Queue(self._dispatch, workers, quiet, on_change)
         self._inputs = inputs
         self._log = log
         self.projects: dict[str, set[str]] = {}  # root -> watched input files
         self.started = time.time()
+        self.tree_dirs: dict[str, int] = {}  # watched directory of a trusted tree -> its depth
+        self._baseline: dict[str, set[str]] = {}  # tree -> the projects it held when first seen
+        self._registered: set[str] = set()
+        self._guard = threading.Lock()
+        self.preparing: set[str] = set()  # new projects waiting to settle, or being prepared
+        self.prepared: set[str] = set()
+
+    def _dispatch(self, root: str) -> Optional[str]:
+        with self._guard:
+            preparing = root in self.preparing
+        if not preparing or self._prepare is None:
+            return self._sync(root)
+        try:
+            return self._prepare(root)
+        finally:
+            with self._guard:
+                self.preparing.discard(root)
+                self.prepared.add(root)
 
     def refresh(self) -> None:
         """Re-read the registry: watch trusted, existing projects; forget deleted ones."""
@@ -138,18 +160,74 @@ class Service:
             watched[root] = files
         new = watched.keys() - self.projects.keys()
         self.projects = watched
+        self._registered = set(roots)
         for root in sorted(new):
             self.queue.add(root, delay=0)  # newly watched: check (and sync) it now
+        if self._prepare is not None:
+            self._scan_trees()
         self.queue.report()  # the watch set itself is part of the status
+
+    def _scan_trees(self) -> None:
+        """Watch the trusted trees' directories; a project there that appeared since the
+        tree was first seen (not one it already held: those wait for their first cd) and
+        that venvd does not know yet is prepared once it settles."""
+        from .. import trees
+        from ..errors import VenvdError
+        from .newprojects import DEPTH, scan
+
+        try:
+            found = trees.trees()
+        except VenvdError as exc:
+            self._log(f"trusted trees: {exc}")
+            found = []
+        self.tree_dirs = {}
+        for tree in found:
+            dirs, projects = scan([tree])
+            for directory in dirs:
+                rel = os.path.relpath(directory, tree)
+                self.tree_dirs[directory] = 0 if rel == "." else min(rel.count(os.sep) + 1, DEPTH)
+            if tree not in self._baseline:
+                self._baseline[tree] = set(projects)
+                continue
+            for root in projects:
+                self._consider(root)
+
+    def _consider(self, root: str) -> None:
+        from .. import trust
+        from ..errors import VenvdError
+        from ..project import find_project
+        from .newprojects import QUIET
+
+        with self._guard:
+            if (root in self.preparing or root in self.prepared or root in self._registered
+                    or any(root in known for known in self._baseline.values())):
+                return
+        try:
+            if trust.decide(root)[0] != trust.ALLOWED:
+                return
+        except VenvdError as exc:
+            self._log(f"{root}: {exc}")
+            return
+        project = find_project(root)
+        if project is None or project.root != root:
+            return
+        with self._guard:
+            self.preparing.add(root)
+        self._log(f"{root}: a new project under a trusted tree; preparing its venv once it settles")
+        self.queue.add(root, delay=QUIET)
 
     def watch_dirs(self) -> list[str]:
         from .control import requests_dir
 
+        from ..trees import config_file
+
         control = {os.path.dirname(registry.registry_file()), os.path.dirname(trust.store_file(trust.ALLOWED)),
                    requests_dir()}
+        if self._prepare is not None:
+            control.add(os.path.dirname(config_file()))  # `venvd allow --tree`: a tree to watch
         for directory in control:
             os.makedirs(directory, exist_ok=True)  # watched before the first project or trust decision
-        dirs = set(control)
+        dirs = set(control) | set(self.tree_dirs)
         for root, files in self.projects.items():
             dirs.add(root)
             dirs.update(os.path.dirname(f) for f in files)
@@ -159,7 +237,10 @@ class Service:
         """The projects a batch of changed paths concerns, and whether to rebuild the watch set."""
         from .control import requests_dir
 
-        control = {registry.registry_file(), trust.store_file(trust.ALLOWED), trust.store_file(trust.DENIED)}
+        from ..trees import config_file
+
+        control = {registry.registry_file(), trust.store_file(trust.ALLOWED), trust.store_file(trust.DENIED),
+                   config_file()}
         requests = requests_dir()
         hit: set[str] = set()
         rebuild = False
@@ -167,6 +248,8 @@ class Service:
             if path in control:
                 rebuild = True
                 continue
+            if self.tree_dirs and self._tree_change(path):
+                rebuild = True
             if os.path.dirname(path) == requests:
                 root = _take_request(path)
                 if root in self.projects:
@@ -182,6 +265,32 @@ class Service:
                 elif path == root:
                     rebuild = True  # the project dir itself was removed or renamed
         return hit, rebuild
+
+    def _tree_change(self, path: str) -> bool:
+        """A change in a trusted tree's watched directory: a new project file queues its
+        directory, a write in a project being prepared pushes it back (it is still being
+        written), a new directory asks for the watch set to be rebuilt (True)."""
+        from .newprojects import DEPTH, MARKERS, SKIP, is_project_dir
+        from .newprojects import QUIET
+
+        parent = os.path.dirname(path)
+        depth = self.tree_dirs.get(parent)
+        if path in self.tree_dirs:
+            return not os.path.isdir(path)  # a watched directory removed or renamed
+        if depth is None:
+            return False
+        with self._guard:
+            preparing = parent in self.preparing
+        if preparing:
+            self.queue.add(parent, delay=QUIET)
+        name = os.path.basename(path)
+        if depth and name in MARKERS:
+            self._consider(parent)
+            return False
+        if (depth < DEPTH and name not in SKIP and not name.startswith(".") and os.path.isdir(path)
+                and not os.path.islink(path) and not (depth and is_project_dir(parent))):
+            return True  # a new directory (a clone's target): watch it too
+        return False
 
     def run(self, stop: threading.Event) -> None:
         import watchfiles
