@@ -228,3 +228,28 @@ def test_bash_set_f_and_nocasematch_do_not_change_what_the_hook_sees(home: Path,
         assert shell.getenv("VIRTUAL_ENV") == str(upper / ".venv"), "Proj is not proj"
         assert shell.run("echo /*") == "/*", "set -f is still on"
         assert shell.run("shopt -q nocasematch && echo still-set") == "still-set", "the user's options stay"
+
+
+@pytest.mark.parametrize(("shell_name", "options"), [
+    ("bash", "set -eu; shopt -s failglob nocasematch"),
+    ("zsh", "emulate sh; setopt KSH_ARRAYS NO_UNSET"),
+    ("fish", "set -g fish_private_mode 1"),
+])
+def test_a_no_op_prompt_forks_nothing_under_the_users_options(
+        shell_name: str, options: str, home: Path, tmp_path: Path) -> None:
+    from tests.test_hot_path import _SPAWN, _strace, _traced
+
+    strace = _strace()
+    python = need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    subprocess.run([python, "-m", "venv", "--without-pip", str(project / ".venv")], check=True)
+    trace = tmp_path / "strace.txt"
+    with _traced(SHELLS[shell_name], strace, trace)(tmp_path / "rc", shell_env(), project, options) as shell:
+        assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+        shell.run("true")
+        before = len(trace.read_text(errors="replace").splitlines())
+        for _ in range(5):
+            shell.run("true")
+        lines = trace.read_text(errors="replace").splitlines()[before:]
+    spawned = [line for line in lines if _SPAWN.match(line) and "CLONE_THREAD" not in line]
+    assert not spawned, f"{shell_name} under {options!r} forked at a no-op prompt:\n" + "\n".join(spawned)
