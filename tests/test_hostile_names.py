@@ -161,3 +161,21 @@ def test_the_prompt_name_venvd_sets_holds_no_terminal_escapes(open_shell, home: 
     # (VIRTUAL_ENV itself is the real path, escapes and all: compared inside Python.)
     assert shell.run("python -c 'import os, sys; print(sys.prefix == os.environ[\"VIRTUAL_ENV\"])'") == "True"
     assert shell.getenv("VIRTUAL_ENV_PROMPT") == HOSTILE_SHOWN
+
+
+def test_venvds_own_directories_may_have_names_that_are_not_utf8(open_shell, home: Path, tmp_path: Path) -> None:
+    # A home (and so venvd's cache, state and data dirs) named in another encoding: the
+    # hook is printed, and stamps and records live there, by their bytes.
+    need_python("3.12")
+    cache = tmp_path / os.fsdecode(b"cache-\xe9")
+    result = subprocess.run([venvd_script(), "hook", "bash"], capture_output=True,
+                            env=dict(os.environ, VENVD_CACHE_DIR=str(cache), LANG="C.UTF-8"))
+    assert result.returncode == 0 and result.stderr == b"", result.stderr
+    assert b"cache-\xe9" in result.stdout
+    project = make_project(home / "proj", "3.12")
+    shell = open_shell(cwd=home, VENVD_CACHE_DIR=str(cache), LANG="C.UTF-8")
+    out = shell.run(f"cd {project}")
+    assert "internal error" not in out, out
+    assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+    assert shell.run("true") == ""
+    assert any(cache.joinpath("stamps").iterdir()), "the stamps are made in the non-UTF-8 cache dir"
