@@ -105,9 +105,12 @@ class Plan:
         return f"{shown}{' (' + '; '.join(extra) + ')' if extra else ''}: {self.why}"
 
     def fingerprint_fields(self) -> list[str]:
-        """Everything besides file bytes that decides the result."""
-        return [f"kind={self.kind}", f"exact={int(self.exact)}", f"top={'|'.join(self.top)}",
-                f"req={'|'.join(self.requirements)}", f"editable={self.editable or ''}",
+        """Everything besides file bytes that decides the result. Paths relative to the
+        root: a project reached through a symlink and through its real path is one sync."""
+        top = "|".join(os.path.relpath(p, self.root) for p in self.top)
+        editable = os.path.relpath(self.editable, self.root) if self.editable else ""
+        return [f"kind={self.kind}", f"exact={int(self.exact)}", f"top={top}",
+                f"req={'|'.join(self.requirements)}", f"editable={editable}",
                 f"extras={','.join(self.extras)}", f"groups={','.join(self.groups)}",
                 f"select={int(self.no_default_groups)}{int(self.all_groups)}{int(self.all_extras)}"
                 f":{','.join(self.only_groups)}"]
