@@ -37,7 +37,7 @@ RUNPY = frozenset({  # kept for a -m launcher; the hook uses -c
 VENVD_HOT = re.compile(
     r"venvd(\.(__main__|cli|errors|ui|paths|pathlist|safeio|trust|ownership|provenance|config|envdiff|project|venv|watch|export"
     r"|versionfile|versionrequest|pep440|frozen"
-    r"|shells|shells\.base|shells\.posix|shells\.fish|sync|sync\.engine|sync\.fingerprint|sync\.record"
+    r"|shells|shells\.base|shells\.posix|shells\.fish|sync|sync\.engine|sync\.fingerprint|sync\.record|sync\.options|sync\.settled|sync\.candidates"
     r"|daemon|daemon\.registry|daemon\.prepared|trees|repoidentity))?$"
 )
 # Named in the failure message: these must never be on the hot path.

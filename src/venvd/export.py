@@ -14,6 +14,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Mapping, Optional
 
+    from .sync.options import SyncOptions
+
 from . import trust
 from .config import Config, load_config
 from .envdiff import (DIFF_VAR, Change, Record, Target, decode_list, encode_list, env_change,
@@ -91,8 +93,10 @@ def _as_range(text: str) -> str:
     return f"=={text}" if text.count(".") >= 2 else f"=={text}.*"
 
 
-def resolve_target(project: Project, config: Config, environ: Mapping[str, str], watch: Watch) -> Target:
-    """The venv for *project*, created (or recreated) when venvd must."""
+def resolve_target(project: Project, config: Config, environ: Mapping[str, str], watch: Watch,
+                   options: SyncOptions) -> Target:
+    """The venv for *project*, created (or recreated) when venvd must, then synced as
+    *options* say (its ``outcome`` tells how that went)."""
     venv = venv_location(project, config, environ)
     bindir = bin_dir(venv)
     if os.pathsep in bindir:
@@ -145,7 +149,8 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
         from .interpreters import find_interpreter
         from .venv import write_marker
 
-        interpreter = find_interpreter(request, environ, cache_dir=cache_dir(), provide=True)
+        interpreter = find_interpreter(request, environ, cache_dir=cache_dir(), provide=True,
+                                       retry=options.explicit)
         if ours_ok and marker.get("interpreter") == interpreter.path:
             # Same interpreter under another request (e.g. "3.12" became "3.12.1"): keep the venv.
             write_marker(venv, **{**marker, "request": key})
@@ -156,12 +161,13 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
             # `seed-pip = true` asks for it (then the sync keeps it).
             seed_pip = bool(config.get("seed-pip")) or not ("uv.lock" in project.markers
                                                              and config.get("sync") != "off")
-            _create(project, venv, interpreter, key, recreate=marker is not None, seed_pip=seed_pip)
+            _create(project, venv, interpreter, key, recreate=marker is not None, seed_pip=seed_pip,
+                    retry=options.explicit)
         cfg = read_pyvenv_cfg(venv)
     from .sync.engine import ensure_synced
 
     # Never raises for a failed sync: the venv as it was stays the one activated.
-    ensure_synced(project, config, venv, environ, watch)
+    ensure_synced(project, config, venv, environ, watch, options)
     prompt = (cfg or {}).get("prompt") or project.name
     if len(prompt) > 1 and prompt[0] == prompt[-1] and prompt[0] in "'\"":
         prompt = prompt[1:-1]  # the venv module writes it as a Python literal: prompt = '-dash'
@@ -191,12 +197,13 @@ def _clean_debris(venv: str) -> None:
         clean_debris(venv)
 
 
-def _create(project: Project, venv: str, interpreter, key: str, recreate: bool, seed_pip: bool) -> None:
+def _create(project: Project, venv: str, interpreter, key: str, recreate: bool, seed_pip: bool,
+            retry: bool) -> None:
     """Create the venv (with uv when it is available, else the stdlib's venv), remembering
-    a failure or a Ctrl-C so the next prompt does not start the same attempt again."""
+    a failure or a Ctrl-C so the next prompt does not start the same attempt again
+    (*retry*: `venvd sync`, which tries again)."""
     import time
 
-    from .sync.engine import explicit_request
     from .venv import create, find_uv, forget_failure, remember_failure, remembered_failure
 
     attempt = f"{key}|{interpreter.path}"
@@ -209,7 +216,7 @@ def _create(project: Project, venv: str, interpreter, key: str, recreate: bool, 
         raise VenvdError(f"cannot create {shown}: its path is not valid UTF-8, and neither uv nor the "
                          "venv module can make a venv there; rename the directory, or set "
                          "UV_PROJECT_ENVIRONMENT to a UTF-8 path") from None
-    if not explicit_request():
+    if not retry:
         failure = remembered_failure(venv, attempt)
         if failure is not None:
             raise VenvdError(f"creating {shown} {failure} before; 'venvd sync' tries again "
@@ -287,6 +294,7 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
     watch = Watch()
     state: dict[str, "str | list[str]"] = {}
     target: object = None
+    options = None  # the sync's, once there is one: its outcome decides the stamp
     try:
         pwd = current_directory(environ)
     except VenvdError as exc:
@@ -325,7 +333,10 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
                 config = load_config(project.root)
                 for warning in config.warnings:
                     say(warning)
-                target = resolve_target(project, config, environ, watch)
+                from .sync.options import SyncOptions
+
+                options = SyncOptions()
+                target = resolve_target(project, config, environ, watch, options)
             except Refused as exc:
                 say(str(exc))
                 target = None  # another user could change it: not even the env that worked
@@ -364,7 +375,7 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
     state["_VENVD_WATCH"] = watch.paths
     state["_VENVD_STAMP"] = watch.stamp(os.path.join(cache_dir(), "stamps"))
     state["_VENVD_STAMPS"] = watch.stamps  # one per watched path: its exact mtime
-    if isinstance(target, Target) and _sync_in_background():
+    if isinstance(target, Target) and options is not None and options.outcome == "background":
         # A daemon or detached sync that dies changes no file: while a sync is handed off,
         # a stamp that never exists makes each prompt ask again, until it is said to be done.
         state["_VENVD_STAMP"] += ".pending"
@@ -373,12 +384,6 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
     if encode_list(told) != environ.get(TOLD_VAR, ""):
         state[TOLD_VAR] = encode_list(told)
     return Change(env, state, deactivate)
-
-
-def _sync_in_background() -> bool:
-    from .sync.engine import last_outcome  # imported already by resolve_target
-
-    return last_outcome() == "background"
 
 
 def main_export(args: list[str]) -> int:

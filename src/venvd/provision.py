@@ -104,9 +104,11 @@ def userconfig_file() -> str:
     return config_file()
 
 
-def provide(request: Optional[VersionRequest], environ: Mapping[str, str], error: VenvdError) -> None:
+def provide(request: Optional[VersionRequest], environ: Mapping[str, str], error: VenvdError,
+            retry: bool = False) -> None:
     """Install the interpreter *request* asks for with uv when the user allows it; return
-    when it is installed (the caller discovers it again). Raise the error to show otherwise."""
+    when it is installed (the caller discovers it again). Raise the error to show otherwise.
+    *retry* (`venvd sync`): try again an install that failed before."""
     if not installable(request):
         raise error
     assert request is not None
@@ -121,9 +123,7 @@ def provide(request: Optional[VersionRequest], environ: Mapping[str, str], error
         raise explain(request, environ, error)
     argv = install_argv(uv, request)
     attempt = " ".join(argv + [environ.get("UV_PYTHON_INSTALL_DIR", "")])
-    from .sync.engine import explicit_request
-
-    if not explicit_request():
+    if not retry:
         before = _remembered(attempt)
         if before is not None:
             raise VenvdError(f"installing Python {request.canonical} with uv failed before ({before}); "

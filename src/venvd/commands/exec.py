@@ -61,7 +61,7 @@ def run(ns: Namespace) -> int:
     from ..envdiff import DIFF_VAR, Record, env_change
     from ..export import resolve_target
     from ..sync.context import locate, require_trust
-    from ..sync.engine import last_outcome, set_options
+    from ..sync.options import SyncOptions
     from ..ui import display_path, say
     from ..watch import Watch
 
@@ -78,9 +78,9 @@ def run(ns: Namespace) -> int:
         say(warning)
     # In the foreground: a script must not start before its env is synced (a sync the
     # daemon runs now is waited for); a remembered failure is not retried at every run.
-    set_options(foreground=True)
-    target = resolve_target(project, config, os.environ, Watch())
-    broken = BROKEN.get(last_outcome() or "")
+    options = SyncOptions(foreground=True)
+    target = resolve_target(project, config, os.environ, Watch(), options)
+    broken = BROKEN.get(options.outcome or "")
     if broken is not None:
         shown = display_path(target.venv)
         if not allow_stale:

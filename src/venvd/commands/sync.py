@@ -18,7 +18,7 @@ def run(ns: Namespace) -> int:
     from ..config import load_config
     from ..export import resolve_target
     from ..sync.context import locate, require_trust
-    from ..sync.engine import last_outcome, set_options
+    from ..sync.options import SyncOptions
     from ..watch import Watch
 
     project = locate(ns.dir)
@@ -26,13 +26,13 @@ def run(ns: Namespace) -> int:
     config = load_config(project.root)
     for warning in config.warnings:
         say(warning)
-    set_options(force=ns.force, explicit=True)
+    options = SyncOptions(force=ns.force, explicit=True)
     if getattr(ns, "verbose", False):
         from ..sync.progress import set_verbose
 
         set_verbose(True)  # the installer's output streams to stderr as it comes
-    target = resolve_target(project, config, os.environ, Watch())
-    outcome = last_outcome()
+    target = resolve_target(project, config, os.environ, Watch(), options)
+    outcome = options.outcome
     shown = display_path(target.venv)
     if outcome == "unchanged":
         say(f"{shown} is in step with its inputs ('venvd sync --force' reinstalls)")

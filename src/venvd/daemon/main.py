@@ -38,7 +38,7 @@ def sync_root(root: str) -> Optional[str]:
     from ..errors import VenvdError
     from ..export import resolve_target, venv_location
     from ..project import find_project
-    from ..sync import engine
+    from ..sync.options import SyncOptions
     from ..watch import Watch
 
     if not os.path.isdir(root) or not trust.is_allowed(root):
@@ -49,17 +49,17 @@ def sync_root(root: str) -> Optional[str]:
     venv: Optional[str] = None
     started = time.time()
     try:
-        engine.set_options(force=False, explicit=False, daemon=True)
+        options = SyncOptions(daemon=True)
         config = load_config(root)
         venv = venv_location(project, config, os.environ)
-        resolve_target(project, config, os.environ, Watch())
+        resolve_target(project, config, os.environ, Watch(), options)
     except VenvdError as exc:
         say(f"{root}: {exc}")
         return f"{root}: {exc}"
     finally:
         if venv is not None:
             decline_unmet(venv, started)
-    outcome = engine.last_outcome()
+    outcome = options.outcome
     if outcome in ("failed", "error", "interrupted", "remembered"):
         return f"{root}: sync {outcome}"
     return None

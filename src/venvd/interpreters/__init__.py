@@ -42,12 +42,12 @@ __all__ = [
 
 def find_interpreter(
     request: VersionRequest | None, environ: Mapping[str, str] | None = None, cache_dir: str | None = None,
-    provide: bool = False,
+    provide: bool = False, retry: bool = False,
 ) -> Interpreter:
     """Discover (cached) and select. On failure, rescan every directory once before giving up,
     so a Python installed since the cache was written is found (unchanged binaries are not re-run).
-    Still none: with *provide*, uv installs it when the user allows that (provision.py);
-    otherwise the error names the exact command.
+    Still none: with *provide*, uv installs it when the user allows that (provision.py;
+    *retry*: even when that install failed before); otherwise the error names the exact command.
     """
     env = os.environ if environ is None else environ
     interpreters = scan(env, cache_dir, reuse_dirs=True, reuse_probes=True)
@@ -62,5 +62,5 @@ def find_interpreter(
 
             if not provide:
                 raise provision.explain(request, env, exc) from None
-            provision.provide(request, env, exc)  # returns only once uv installed it
+            provision.provide(request, env, exc, retry=retry)  # returns only once uv installed it
         return select(request, scan(env, cache_dir, reuse_dirs=False, reuse_probes=True), env)

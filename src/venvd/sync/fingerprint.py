@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from typing import Mapping, Optional
 
 from ..venv import STATE_DIR, read_pyvenv_cfg
+from .candidates import presence
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -35,14 +36,6 @@ RECIPE = "1"  # bump when the commands a sync runs change meaning
 MEMO = "inputs"
 MEMO_FORMAT = 1
 INSTALLER_VAR = "VENVD_INSTALLER"  # as installers.INSTALLER_VAR (not imported: prompt path)
-# Names whose presence in the project root can change which input wins (inputs.py
-# decides with the same test; it lives here because this module is on the cd path).
-CANDIDATES = frozenset({"uv.lock", "pylock.toml", "poetry.lock", "Pipfile.lock", "pdm.lock", "requirements.txt",
-                        "pyproject.toml", "setup.py"})
-
-
-def is_candidate(name: str) -> bool:
-    return name in CANDIDATES or (name.startswith("pylock.") and name.endswith(".toml"))
 
 
 def signature(path: str) -> "Optional[tuple]":
@@ -52,15 +45,6 @@ def signature(path: str) -> "Optional[tuple]":
         return None
     # ctime too: a file rewritten in place with its old mtime put back changed only that.
     return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
-
-
-def presence(root: str) -> tuple[str, ...]:
-    """The input names present in the project root: a new ``uv.lock`` changes the plan."""
-    try:
-        names = os.listdir(root)
-    except OSError:
-        return ()
-    return tuple(sorted(n for n in names if is_candidate(n)))
 
 
 def requested_installer(config: "Config", environ: Mapping[str, str]) -> str:

@@ -20,7 +20,7 @@ import os
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from ..errors import VenvdError
-from .fingerprint import is_candidate
+from .candidates import is_candidate
 
 if TYPE_CHECKING:
     from ..config import Config

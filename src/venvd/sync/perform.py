@@ -6,11 +6,14 @@ Imported only when the quick check found a change (``engine.py`` stays import-li
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ..errors import VenvdError
 from ..ui import display_path, say
-from .engine import _options, _settled
+from .settled import settled
+
+if TYPE_CHECKING:
+    from .options import SyncOptions
 from .record import FAILED, SYNCED
 
 
@@ -81,7 +84,8 @@ def _detach_sync(root: str, venv: str, fingerprint: str, log: str) -> None:
             os.close(fd)  # the child's copy keeps the lock
 
 
-def locked_sync(config: Any, venv: str, environ: Mapping[str, str], plan: Any, fingerprint: str) -> str:
+def locked_sync(config: Any, venv: str, environ: Mapping[str, str], plan: Any, fingerprint: str,
+                options: SyncOptions) -> str:
     from ..locking import FileLock, venv_lock_path
 
     lock = FileLock(venv_lock_path(venv))
@@ -95,11 +99,11 @@ def locked_sync(config: Any, venv: str, environ: Mapping[str, str], plan: Any, f
         say(f"waiting for another sync of {display_path(venv)} to finish (Ctrl-C goes on with the env as it is)")
         lock.acquire()
     try:
-        if not _options.force:
+        if not options.force:
             # Another shell may have synced these very inputs while we waited.
-            settled = _settled(venv, fingerprint, locked=True)
-            if settled is not None:
-                return settled
+            outcome = settled(venv, fingerprint, options, locked=True)
+            if outcome is not None:
+                return outcome
         return _run(config, venv, environ, plan, fingerprint)
     finally:
         lock.release()
@@ -233,7 +237,7 @@ def failure_line(exc: Any, plan: Any, shown: str, log: Any) -> str:
 
 def _missing(plan: Any, name: Any) -> dict[str, str]:
     """``{"missing": tool}`` when the sync needs a tool that is not installed: the next
-    entry retries once it is (``engine._settled``), without `venvd sync`."""
+    entry retries once it is (``settled.settled``), without `venvd sync`."""
     import shutil
 
     tool = {"poetry": "poetry", "pipenv": "pipenv", "pdm": "pdm"}.get(plan.kind, "")
