@@ -69,6 +69,8 @@ def home(tmp_path: Path, tool_bin: Path, uv_cache: Path, monkeypatch: pytest.Mon
         "VENVD_STATE_DIR": str(tmp_path / "venvd-state"),
         "VENVD_CACHE_DIR": str(tmp_path / "venvd-cache"),
         "VENVD_RUNTIME_DIR": str(tmp_path / "venvd-run"),
+        # Where platformdirs would put it under XDG_CONFIG_HOME below, named so no test needs platformdirs.
+        "VENVD_CONFIG_DIR": str(home / ".config" / "venvd"),
         "PYENV_ROOT": PYENV_ROOT,
         "PATH": os.pathsep.join([str(tool_bin), "/usr/local/bin", "/usr/bin", "/bin"]),
         "UV_CACHE_DIR": str(uv_cache),
