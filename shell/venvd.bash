@@ -20,8 +20,9 @@ _VENVD_DIRS=@VENVD_DIRS@
 venvd() {
   case "${1-}" in
     # With more arguments (`venvd off --help`) it is the command's: help, or a usage error.
-    on|off) if (( $# == 1 )); then _venvd_export "--$1"; else "${_venvd_command[@]}" "$@"; fi ;;
-    *) "${_venvd_command[@]}" "$@" ;;
+    on|off) if (( $# == 1 )); then _venvd_export "--$1"; else _VENVD_HOOK=bash "${_venvd_command[@]}" "$@"; fi ;;
+    # _VENVD_HOOK (for `venvd doctor`) reaches only this command: never exported.
+    *) _VENVD_HOOK=bash "${_venvd_command[@]}" "$@" ;;
   esac
 }
 

@@ -9,6 +9,8 @@ set -g __venvd_command @VENVD_COMMAND@
 set -g _VENVD_DIRS @VENVD_DIRS@
 
 function venvd --description 'venvd: a project venv that follows the shell'
+    # For `venvd doctor`: exported to the commands this function starts, local to it.
+    set -lx _VENVD_HOOK fish
     switch "$argv[1]"
         case on off
             # With more arguments (`venvd off --help`) it is the command's: help, or a usage error.

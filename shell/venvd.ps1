@@ -27,7 +27,8 @@ function global:venvd {
         return
     }
     $venvd_launcher = $global:_venvd_args
-    & $global:_venvd_exe @venvd_launcher @args
+    # For `venvd doctor`: in the environment only while the command runs.
+    $env:_VENVD_HOOK='pwsh'; try { & $global:_venvd_exe @venvd_launcher @args } finally { Remove-Item Env:_VENVD_HOOK -ErrorAction SilentlyContinue }
 }
 
 function global:_venvd_export {

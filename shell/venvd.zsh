@@ -17,8 +17,9 @@ venvd() {
   emulate -L zsh
   case "${1-}" in
     # With more arguments (`venvd off --help`) it is the command's: help, or a usage error.
-    on|off) if (( $# == 1 )); then _venvd_export "--$1"; else "${_venvd_command[@]}" "$@"; fi ;;
-    *) "${_venvd_command[@]}" "$@" ;;
+    on|off) if (( $# == 1 )); then _venvd_export "--$1"; else _VENVD_HOOK=zsh "${_venvd_command[@]}" "$@"; fi ;;
+    # _VENVD_HOOK (for `venvd doctor`) reaches only this command: never exported.
+    *) _VENVD_HOOK=zsh "${_venvd_command[@]}" "$@" ;;
   esac
 }
 
