@@ -157,6 +157,24 @@ _venvd_hook() {
   return $_venvd_status
 }
 
+# Opt-in (VENVD_BASH_CD=1 before the hook line): bash has no chpwd, so `cd proj && cmd`
+# runs cmd before the next prompt activates the venv. With it, cd/pushd/popd run the hook
+# right after a change that succeeded; their status and output (CDPATH, the stack) are
+# theirs. A cd function defined before the hook is kept and called instead of `builtin cd`.
+if [[ ${VENVD_BASH_CD-} == 1 ]] && ! declare -F _venvd_cd_wraps >/dev/null; then
+  _venvd_cd_wraps() { :; }  # loading the hook twice wraps once
+  for _venvd_w in cd pushd popd; do
+    if declare -F "$_venvd_w" >/dev/null; then
+      _venvd_body=$(declare -f "$_venvd_w")
+      eval "_venvd_user_$_venvd_w${_venvd_body#"$_venvd_w"}"
+      eval "$_venvd_w() { _venvd_user_$_venvd_w \"\$@\" && _venvd_hook; }"
+    else
+      eval "$_venvd_w() { builtin $_venvd_w \"\$@\" && _venvd_hook; }"
+    fi
+  done
+  unset _venvd_w _venvd_body
+fi
+
 # Add the hook once, first, keeping whatever PROMPT_COMMAND already holds
 # (a string, or an array since bash 5.1). `&& :` puts the hook in a list, so a
 # non-zero status it hands back (the user's $?) never counts as a failure for `set -e`.
