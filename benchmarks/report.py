@@ -197,6 +197,23 @@ def daemon_section(daemon: dict[str, Any]) -> list[str]:
     return md + [""]
 
 
+def clone_section(clone: dict[str, Any]) -> list[str]:
+    md = ["", "## git clone → a working python (issue 11 point 3)", "",
+          "`git clone` of a local repository (a `uv.lock` of 25 packages, offline, warm cache) into a "
+          "trusted tree (`trust = [...]` in the user config: no `venvd allow`), then `cd` into it in a real "
+          "bash and `python` typed until it imports all 25. *At once*: `cd` typed as soon as the clone's "
+          f"prompt is back; *after a pause*: {clone.get('pause_s', 5):.0f} s later, as a person reads the "
+          "clone's output. With the daemon it prepares the venv in the background once the clone settles "
+          "(1 s without a write, no `.git/index.lock`).", "",
+          "| | clone | clone → working python | cd → working python | status |", "|---|---|---|---|---|"]
+    for label, cell in clone.items():
+        if not isinstance(cell, dict):
+            continue
+        md.append(f"| {label} | {_ms(cell.get('clone_median'), 0)} | {_ms(cell.get('clone_to_python_median'), 0)} | "
+                  f"{_ms(cell.get('cd_to_python_median'), 0)} | {'ok' if cell.get('ok') else 'python never worked'} |")
+    return md + [""]
+
+
 def write_report(results: dict[str, Any], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=1, sort_keys=True, default=str) + "\n")
@@ -260,4 +277,6 @@ def write_report(results: dict[str, Any], out: Path) -> None:
         md += [f"| {label} | {_ms(t)} |" for label, t in results["bounds"].items()]
         md += bounds_note(results["bounds"])
     md += daemon_section(results.get("daemon", {}))
+    if "clone" in results:
+        md += clone_section(results["clone"])
     (out / "results.md").write_text("\n".join(md))

@@ -283,6 +283,8 @@ class Bench:
 
     # -- 3 and 4: onboarding and sync --------------------------------------------------------
     def _templates(self) -> dict[str, Path]:
+        if getattr(self, "_made_templates", None):
+            return self._made_templates
         deps = [f"{bench_name(i)}==1.0" for i in range(1, N_PACKAGES + 1)]
         uvt = self.work / "templates" / "uv"
         uvt.mkdir(parents=True)
@@ -299,7 +301,8 @@ class Bench:
         (pipt / ".python-version").write_text(f"{self.pyver}\n")
         (pipt / "requirements.txt").write_text("".join(d + "\n" for d in deps))
         (pipt / "venvd.toml").write_text('installer = "pip"\n')
-        return {"uv": uvt, "pip": pipt}
+        self._made_templates = {"uv": uvt, "pip": pipt}
+        return self._made_templates
 
     def _fresh(self, template: Path, name: str) -> Path:
         dest = self.work / "onboard" / name
@@ -713,6 +716,82 @@ class Bench:
         self.results["daemon"] = out
 
 
+    # -- 6: git clone → a working python, with the daemon and without (issue 11 point 3) ----
+    def _clone_env(self, name: str) -> tuple[dict[str, str], Path]:
+        """venvd's dirs of their own, and a user config trusting a tree of its own."""
+        env = self._daemon_env(name)
+        config = self.work / "daemon" / name / "config"
+        config.mkdir(parents=True, exist_ok=True)
+        tree = self.work / "clone" / name
+        tree.mkdir(parents=True)
+        (config / "config.toml").write_text(f'trust = ["{tree}"]\n')
+        env["VENVD_CONFIG_DIR"] = str(config)
+        return env, tree
+
+    def _upstream(self) -> Path:
+        """A local git repository of the 25-package uv.lock project."""
+        up = self.work / "clone" / "upstream"
+        if not up.exists():
+            shutil.copytree(self._templates()["uv"], up)
+            for args in (["init", "-q", "-b", "main"], ["add", "-A"],
+                         ["-c", "user.name=bench", "-c", "user.email=bench@example.org", "commit", "-q", "-m", "init"]):
+                subprocess.run(["git", *args], cwd=up, env=self.env, check=True, capture_output=True)
+        return up
+
+    def _until_python_works(self, sh: BenchShell, bound: float = 600.0) -> bool:
+        """Type the check into the shell until `python` there imports all 25 packages."""
+        code = ("import importlib; [importlib.import_module('venvd_bench_%02d' % i) for i in range(1, 26)]; "
+                "print('BENCH' + '-OK')")
+        deadline = time.monotonic() + bound
+        while time.monotonic() < deadline:
+            if "BENCH-OK" in sh.output(f'python -c "{code}" 2>/dev/null'):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def clone(self) -> None:
+        """`git clone` of a local repository with a 25-package uv.lock into a trusted tree,
+        then `cd` into it and `python` (all 25 importable), typed at once, and typed after
+        a pause a person takes (5 s): with the daemon running and without."""
+        tools.log("clone: git clone → cd → a working python, with the daemon and without")
+        rounds = 1 if self.quick else 3
+        pause = 5.0
+        up = self._upstream()
+        out: dict[str, Any] = {"pause_s": pause}
+        for mode in ("without", "with"):
+            env, tree = self._clone_env(f"clone-{mode}")
+            if mode == "with":
+                self._start_daemon(env)
+                self._wait_idle(env, 0)
+            sh = BenchShell("bash", "venvd", self.work / "rc" / "clone" / mode, env, self.outside / "a",
+                            self.commands).start()
+            try:
+                for when, wait in (("at once", 0.0), ("after a pause", pause)):
+                    cells = []
+                    for r in range(rounds):
+                        dest = tree / f"{when.replace(' ', '-')}-{r}"
+                        started = time.perf_counter()
+                        cloned = sh.command(f"git clone -q {up} {dest}")
+                        time.sleep(wait)
+                        entered = time.perf_counter()
+                        sh.command(f"cd {dest}")
+                        ok = self._until_python_works(sh)
+                        done = time.perf_counter()
+                        cells.append({"clone_s": cloned, "cd_to_python_s": done - entered,
+                                      "clone_to_python_s": done - started - wait, "ok": ok})
+                        sh.command(f"cd {self.outside}/a")
+                    out[f"{mode} daemon, {when}"] = {
+                        "samples": cells, "ok": all(c["ok"] for c in cells),
+                        "cd_to_python_median": median([c["cd_to_python_s"] for c in cells]),
+                        "clone_to_python_median": median([c["clone_to_python_s"] for c in cells]),
+                        "clone_median": median([c["clone_s"] for c in cells])}
+            finally:
+                terminate_all([sh])
+                if mode == "with":
+                    self._stop_daemon(env)
+        self.results["clone"] = out
+
+
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="fewer samples (about 2 minutes)")
@@ -721,7 +800,7 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     p.add_argument("--python", default=None,
                    help="the projects' interpreter (default: the real binary behind this Python)")
     p.add_argument("--install-apt", action="store_true", help="apt-get install direnv and strace when missing")
-    p.add_argument("--only", default="", help="comma-separated parts: shells,onboarding,bounds,daemon")
+    p.add_argument("--only", default="", help="comma-separated parts: shells,onboarding,bounds,daemon,clone")
     p.add_argument("--out", default=str(HERE), help="where results.md and results.json go")
     args = p.parse_args(argv)
     if args.python is None:
@@ -743,7 +822,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     bench = Bench(args)
     started = time.monotonic()
     bench.setup()
-    parts = {"shells": bench.shells, "onboarding": bench.onboarding, "bounds": bench.bounds, "daemon": bench.daemon}
+    parts = {"shells": bench.shells, "onboarding": bench.onboarding, "bounds": bench.bounds, "daemon": bench.daemon,
+             "clone": bench.clone}
     for name, part in parts.items():
         if bench.only is None or name in bench.only:
             part()

@@ -62,8 +62,13 @@ def test_a_clone_under_a_trusted_tree_is_ready_before_the_first_cd(open_shell, h
     subprocess.run(["git", "clone", "-q", str(source), str(tree / "team" / "app")], check=True, capture_output=True)
     clone = tree / "team" / "app"
     # No shell has entered it: the daemon makes the venv and syncs the lock.
-    wait_for("the daemon to prepare the clone's venv", lambda: packages(clone).get(BETA) == "1.1"
-             if (clone / ".venv" / "bin" / "python").exists() else False)
+    try:
+        wait_for("the daemon to prepare the clone's venv", lambda: packages(clone).get(BETA) == "1.1"
+                 if (clone / ".venv" / "bin" / "python").exists() else False)
+    except AssertionError as exc:
+        from venvd.daemon.control import log_path
+
+        raise AssertionError(f"{exc}\ndaemon.log:\n{Path(log_path()).read_text()}") from None
     assert packages(clone)[ALPHA] == "2.0"
     idle()
     assert not (tree / "existing" / ".venv").exists(), "a project the tree already held is left to its first cd"
@@ -82,8 +87,7 @@ def test_a_clone_outside_the_trees_or_denied_is_not_prepared(home: Path, daemon)
     source = locked_repo(home / "upstream" / "app")
     tree = home / "src"
     trust_tree(home, tree)
-    daemon()
-    idle()
+    daemon()  # and clone at once: while the daemon may still be setting up its watches
     outside = home / "elsewhere" / "app"
     subprocess.run(["git", "clone", "-q", str(source), str(outside)], check=True, capture_output=True)
     deep = tree / "a" / "b" / "c" / "app"  # deeper than the daemon looks

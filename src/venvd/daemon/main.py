@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 import time
-from typing import Optional
+from typing import Callable, Optional
 
 from ..ui import say
 from . import control
@@ -65,11 +65,12 @@ def sync_root(root: str) -> Optional[str]:
     return None
 
 
-def prepare_root(root: str) -> Optional[str]:
+def prepare_root(root: str, wanted: "Callable[[], bool]" = lambda: True) -> Optional[str]:
     """A new project under a trusted tree (a clone finishing, ``uv init``): once it has
     settled, create and sync its venv as the first ``cd`` would (``sync_root``: the same
     code, the same lock), then leave the record that first ``cd`` reads to say so, and
-    register it so the daemon keeps it in step from now on."""
+    register it so the daemon keeps it in step from now on. *wanted* turns False when a
+    shell entered it first: then that shell's request is what the daemon serves."""
     from ..config import load_config
     from ..errors import VenvdError
     from ..export import venv_location
@@ -78,7 +79,7 @@ def prepare_root(root: str) -> Optional[str]:
     from . import prepared, registry
     from .newprojects import wait_settled
 
-    if not wait_settled(root):
+    if not wait_settled(root, wanted=wanted) or not wanted():
         return None
     started = time.monotonic()
     error = sync_root(root)

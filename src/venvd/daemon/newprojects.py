@@ -81,14 +81,15 @@ def _signature(root: str) -> tuple:
 
 
 def wait_settled(root: str, quiet: float = QUIET, bound: float = SETTLE_BOUND,
-                 sleep: Callable[[float], None] = time.sleep) -> bool:
+                 sleep: Callable[[float], None] = time.sleep, wanted: Callable[[], bool] = lambda: True) -> bool:
     """Wait until nothing in *root* changed for *quiet* seconds and git holds no lock
-    there (a clone writes for a while); False when *root* is gone meanwhile."""
+    there (a clone writes for a while); False when *root* is gone meanwhile, or no
+    longer *wanted*."""
     deadline = time.monotonic() + bound
     last: Optional[tuple] = None
     since = time.monotonic()
     while time.monotonic() < deadline:
-        if not os.path.isdir(root):
+        if not os.path.isdir(root) or not wanted():
             return False
         now = _signature(root)
         busy = any(os.path.lexists(os.path.join(root, lock)) for lock in BUSY)

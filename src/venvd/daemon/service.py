@@ -18,6 +18,8 @@ from . import registry
 
 SyncFn = Callable[[str], Optional[str]]  # project root -> error message, or None when synced
 InputsFn = Callable[[str], Iterable[str]]  # project root -> the files its sync reads
+# project root, "is it still ours to prepare?" -> error message, or None
+PrepareFn = Callable[[str, Callable[[], bool]], Optional[str]]
 
 
 # watchfiles wakes this often when idle (and groups a burst until it is this quiet):
@@ -115,7 +117,7 @@ class Service:
 
     def __init__(self, sync: SyncFn, inputs: InputsFn, workers: int = 1, quiet: float = 0.5,
                  on_change: Callable[[], None] = lambda: None, log: Callable[[str], None] = lambda _: None,
-                 prepare: Optional[SyncFn] = None):
+                 prepare: Optional[PrepareFn] = None):
         self._sync = sync
         self._prepare = prepare
         self.queue = Queue(self._dispatch, workers, quiet, on_change)
@@ -135,8 +137,12 @@ class Service:
             preparing = root in self.preparing
         if not preparing or self._prepare is None:
             return self._sync(root)
+        def wanted() -> bool:
+            with self._guard:
+                return root in self.preparing
+
         try:
-            return self._prepare(root)
+            return self._prepare(root, wanted)
         finally:
             with self._guard:
                 self.preparing.discard(root)
@@ -161,6 +167,12 @@ class Service:
         new = watched.keys() - self.projects.keys()
         self.projects = watched
         self._registered = set(roots)
+        with self._guard:
+            # A shell entered it first (and registered it): it is an ordinary project now,
+            # whose sync that shell handed over is not kept waiting for the clone to settle.
+            entered = self.preparing & self._registered
+            self.preparing -= entered
+            self.prepared |= entered
         for root in sorted(new):
             self.queue.add(root, delay=0)  # newly watched: check (and sync) it now
         if self._prepare is not None:
@@ -187,10 +199,21 @@ class Service:
                 rel = os.path.relpath(directory, tree)
                 self.tree_dirs[directory] = 0 if rel == "." else min(rel.count(os.sep) + 1, DEPTH)
             if tree not in self._baseline:
-                self._baseline[tree] = set(projects)
+                # What the tree held before the daemon started waits for its first cd; a
+                # project made since (a clone while the daemon was starting) is new.
+                self._baseline[tree] = {root for root in projects if not self._since_start(root)}
+                for root in projects:
+                    if root not in self._baseline[tree]:
+                        self._consider(root)
                 continue
             for root in projects:
                 self._consider(root)
+
+    def _since_start(self, root: str) -> bool:
+        try:
+            return os.stat(root).st_ctime >= self.started
+        except OSError:
+            return False
 
     def _consider(self, root: str) -> None:
         from .. import trust
