@@ -160,3 +160,46 @@ def test_a_cd_into_a_tree_project_reads_the_trees_from_the_cache_not_toml(home: 
     first = subprocess.run(_export(), cwd=project, env=env, capture_output=True, text=True, check=True)
     assert f"VIRTUAL_ENV={project / '.venv'}" in first.stdout.replace("'", ""), first
     _assert_light(_export(), project, env)  # the next cd: a stat and the cache, no tomllib
+
+
+def test_status_and_list_say_a_project_in_an_unsafe_tree_is_refused(home: Path, shared_tmp: Path):
+    tree = shared_tmp / "team"
+    project = new_project(tree / "p")
+    config_file(home).parent.mkdir(parents=True)
+    config_file(home).write_text(f'trust = ["{tree}"]\n')
+    tree.chmod(0o777)
+    shown = venvd("status", str(project))
+    assert shown.returncode == 0, shown.stderr
+    assert "refused" in shown.stdout and "writable by others" in shown.stdout, shown.stdout
+
+
+@pytest.mark.parametrize("before, after", [
+    ('trust = []\n', None),
+    ('# trees\ntrust = [\n  "~/old",  # the old one\n]\npython-downloads = "never"\n', "~/old"),
+    ('trust=["/opt/x"]\n', "/opt/x"),
+])
+def test_allow_tree_patches_the_trust_array_the_user_wrote(home: Path, before: str, after: "str | None"):
+    import tomllib
+
+    tree = home / "t"
+    tree.mkdir()
+    config = config_file(home)
+    config.parent.mkdir(parents=True)
+    config.write_text(before)
+    out = venvd("allow", "--tree", str(tree))
+    assert out.returncode == 0, out.stderr
+    trees = tomllib.loads(config.read_text())["trust"]
+    assert trees == [str(tree)] + ([after] if after else [])
+    if "# the old one" in before:
+        assert "# the old one" in config.read_text() and "# trees" in config.read_text()
+
+
+def test_allow_tree_says_what_to_do_when_it_cannot_patch_safely(home: Path):
+    tree = home / "t"
+    tree.mkdir()
+    config = config_file(home)
+    config.parent.mkdir(parents=True)
+    config.write_text('"trust" = ["/opt/x"]\n')  # a quoted key: not the line it knows how to patch
+    out = venvd("allow", "--tree", str(tree))
+    assert out.returncode != 0 and out.stderr.count("venvd:") == 1 and "by hand" in out.stderr, out.stderr
+    assert config.read_text() == '"trust" = ["/opt/x"]\n', "left as it was"

@@ -74,7 +74,12 @@ def describe(root: str) -> dict[str, Any]:
     from ..sync.record import SYNCED, read_record
     from ..venv import is_usable, read_marker
 
-    decision, how = trust.decide(root)
+    from ..trees import TreeRefused
+
+    try:
+        decision, how = trust.decide(root)
+    except TreeRefused:  # under a trusted tree, but another user could have put it there
+        decision, how = "refused", ""
     info: dict[str, Any] = {"path": root, "trust": decision, "venv": None, "made_by_venvd": None,
                             "state": "missing", "detail": None, "last_sync": None, "size_bytes": None,
                             "trust_source": trust.source_text(how) if how else None}

@@ -32,7 +32,12 @@ def gather(directory: "str | None") -> dict[str, Any]:
     info["project"] = project.root
     if project.member:
         info["workspace_member"] = project.member
-    info["trust"], how = trust.decide(project.root)
+    from ..trees import TreeRefused
+
+    try:
+        info["trust"], how = trust.decide(project.root)
+    except TreeRefused as exc:  # under a trusted tree, but another user could have put it there
+        info["trust"], how, info["trust_source"] = "refused", "", str(exc)
     if how:  # allowed through a trusted tree, a worktree of an allowed repository, or a move
         info["trust_source"] = trust.source_text(how)
     try:
