@@ -97,3 +97,20 @@ def test_a_clone_outside_the_trees_or_denied_is_not_prepared(home: Path, daemon)
     wait_for("the daemon to prepare a clone it does watch", lambda: (marker / ".venv" / "bin" / "python").exists())
     idle()
     assert not (outside / ".venv").exists() and not (deep / ".venv").exists()
+
+
+def test_uv_init_under_a_trusted_tree_is_prepared(home: Path, daemon) -> None:
+    tree = home / "src"
+    trust_tree(home, tree)
+    daemon()
+    idle()
+    made = subprocess.run([find_uv(), "init", "-q", "--offline", "--python", need_python("3.12"), "--no-workspace",
+                           str(tree / "fresh")], capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    fresh = tree / "fresh"
+    wait_for("the daemon to prepare the uv init project", lambda: (fresh / ".venv" / "bin" / "python").exists())
+    wait_for("its record", lambda: str(fresh) in status().get("prepared", []))
+    from tests.test_sync import export
+
+    said = export(fresh)
+    assert "prepared in the background" in said and "creating" not in said, said
