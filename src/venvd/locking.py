@@ -7,7 +7,10 @@ and filelock is imported only on Windows, or to raise its ``Timeout`` when a loc
 from __future__ import annotations
 
 import os
-from typing import Any
+
+TYPE_CHECKING = False  # typing costs ~3 ms to import: a venv's first sync waits for it
+if TYPE_CHECKING:
+    from typing import Any
 
 from .paths import path_key, state_dir
 

@@ -114,8 +114,6 @@ def clean_debris(venv: str) -> None:
     behind. Call it holding the venv's lock: then no creation that could still need one is
     running (its process holds the lock for the whole creation, and a pid in the name may
     have been reused), and each is removed only when its record proves venvd set it aside."""
-    import shutil
-
     for path in debris_of(venv):
         real = os.path.realpath(path)
         record = read(real)
@@ -125,5 +123,7 @@ def clean_debris(venv: str) -> None:
             continue
         if record is None or not record.get("debris") or not _same(record, st):
             continue  # not something venvd set aside: never touched
+        import shutil  # here only: ~3 ms (bz2, lzma), and a venv's creation calls this first
+
         shutil.rmtree(path, ignore_errors=True)
         forget(real)

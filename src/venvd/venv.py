@@ -142,9 +142,7 @@ def bundled_pip_dir(interpreter_path: str, version: str) -> Optional[str]:
 
 def find_uv() -> Optional[str]:
     """uv from PATH, or from the ``venvd[uv]`` extra installed next to venvd."""
-    import shutil
-
-    found = shutil.which("uv")
+    found = find_program("uv")
     if found:
         return found
     try:
@@ -155,10 +153,27 @@ def find_uv() -> Optional[str]:
         return None
 
 
-def _die_with_parent():  # -> Callable[[], None] | None
-    """On Linux, what makes a creation's child die with venvd (``PR_SET_PDEATHSIG``): a
-    venvd killed with -9 mid-creation leaves no uv or pip writing into a venv that the
-    next entry replaces. Kept across exec; ctypes is loaded here, before the fork."""
+def find_program(name: str) -> Optional[str]:
+    """*name* on PATH, as ``shutil.which`` finds it (shutil costs ~3 ms to import, bz2 and
+    lzma with it, on a first entry's path). Empty PATH entries are skipped: they would
+    name the working directory, which is the project."""
+    names = [name + ext for ext in os.environ.get("PATHEXT", ".EXE;.CMD;.BAT").lower().split(";") if ext] \
+        if os.name == "nt" else [name]
+    for directory in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        if not directory:
+            continue
+        for each in names:
+            candidate = os.path.join(directory, each)
+            if os.access(candidate, os.X_OK) and os.path.isfile(candidate):
+                return candidate
+    return None
+
+
+def die_with_parent():  # -> Callable[[], None] | None
+    """On Linux, a ``preexec_fn`` that makes an installer or creation child die with venvd
+    (``PR_SET_PDEATHSIG``): a venvd killed with -9 mid-sync leaves no uv or pip writing
+    into a venv that the next entry replaces. Kept across exec; ctypes is loaded here,
+    before the fork (never in the forked child)."""
     import sys
 
     if not sys.platform.startswith("linux"):
@@ -185,7 +200,7 @@ def _run(argv: list[str], what: str) -> None:
 
     try:
         result = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                preexec_fn=_die_with_parent())
+                                preexec_fn=die_with_parent())
     except OSError as exc:
         raise VenvdError(f"{what} failed: cannot run {argv[0]}: {exc.strerror}") from None
     if result.returncode != 0:
@@ -229,7 +244,7 @@ def _create_in_place(venv: str, interpreter_path: str, version: str, prompt: str
                 raise
             uv = None  # an interpreter uv cannot use: the venv module makes it
         else:
-            pip_dir = bundled_pip_dir(interpreter_path, version)
+            pip_dir = bundled_pip_dir(interpreter_path, version) if seed_pip else None
             if not seed_pip:
                 pass  # a uv.lock venv: exactly what `uv sync --locked` installs (no pip)
             elif pip_dir:
@@ -258,8 +273,6 @@ def create(venv: str, interpreter_path: str, version: str, prompt: str, request:
     The venv that was there stays in place until the new one is complete, so a
     failed creation leaves the previous environment working.
     """
-    import shutil
-
     from . import provenance
     from .locking import FileLock, venv_lock_path
 
@@ -304,6 +317,8 @@ def create(venv: str, interpreter_path: str, version: str, prompt: str, request:
                 write_marker(venv, state="ok", request=request, interpreter=interpreter_path, version=version,
                              created=str(int(time.time())), token=token, made_for=real)
             except BaseException:
+                import shutil  # here only: ~3 ms to import
+
                 if made:
                     shutil.rmtree(venv, ignore_errors=True)
                 if old is not None:
@@ -313,6 +328,8 @@ def create(venv: str, interpreter_path: str, version: str, prompt: str, request:
                     provenance.forget(os.path.realpath(old))
                 raise
             if old is not None:
+                import shutil
+
                 shutil.rmtree(old, ignore_errors=True)
                 provenance.forget(os.path.realpath(old))
                 if marker.get("made_for") != real:

@@ -26,11 +26,7 @@ def run(ns: Namespace) -> int:
     config = load_config(project.root)
     for warning in config.warnings:
         say(warning)
-    options = SyncOptions(force=ns.force, explicit=True)
-    if getattr(ns, "verbose", False):
-        from ..sync.progress import set_verbose
-
-        set_verbose(True)  # the installer's output streams to stderr as it comes
+    options = SyncOptions(force=ns.force, explicit=True, verbose=bool(getattr(ns, "verbose", False)))
     target = resolve_target(project, config, os.environ, Watch(), options)
     outcome = options.outcome
     shown = display_path(target.venv)

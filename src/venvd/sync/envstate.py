@@ -7,7 +7,10 @@ has no ``sync``): install, then remove what no requirement reaches.
 from __future__ import annotations
 
 import os
-from typing import Iterable, Optional
+
+TYPE_CHECKING = False  # typing costs ~3 ms to import: a venv's first sync waits for it
+if TYPE_CHECKING:
+    from typing import Iterable, Optional
 
 from ..venv import is_windows
 

@@ -16,14 +16,15 @@ if TYPE_CHECKING:
 
 
 class SyncOptions:
-    __slots__ = ("force", "explicit", "daemon", "foreground", "outcome")
+    __slots__ = ("force", "explicit", "daemon", "foreground", "verbose", "outcome")
 
     def __init__(self, force: bool = False, explicit: bool = False, daemon: bool = False,
-                 foreground: bool = False) -> None:
+                 foreground: bool = False, verbose: bool = False) -> None:
         self.force = force  # run the installer even when the fingerprint matches
         self.explicit = explicit  # `venvd sync`: retry a failure, ignore sync = off
         self.daemon = daemon  # the daemon itself: sync here, never hand off to the background
         self.foreground = foreground  # `venvd exec`: sync here (or wait for the sync running), never hand off
+        self.verbose = verbose  # `venvd sync -v`: the installer's output streams to stderr as it comes
         self.outcome: Optional[str] = None  # set by ensure_synced
 
     @property

@@ -6,15 +6,18 @@ Imported only when the quick check found a change (``engine.py`` stays import-li
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Mapping
+
+TYPE_CHECKING = False  # typing costs ~3 ms to import: a venv's first sync waits for it
 
 from ..errors import VenvdError
 from ..ui import display_path, say
+from .record import FAILED, SYNCED
 from .settled import settled
 
 if TYPE_CHECKING:
+    from typing import Any, Mapping
+
     from .options import SyncOptions
-from .record import FAILED, SYNCED
 
 
 def in_background(project: Any, venv: str, fingerprint: str) -> str:
@@ -104,7 +107,7 @@ def locked_sync(config: Any, venv: str, environ: Mapping[str, str], plan: Any, f
             outcome = settled(venv, fingerprint, options, locked=True)
             if outcome is not None:
                 return outcome
-        return _run(config, venv, environ, plan, fingerprint)
+        return _run(config, venv, environ, plan, fingerprint, options.verbose)
     finally:
         lock.release()
 
@@ -129,7 +132,7 @@ def pick_installer(plan: Any, config: Any, environ: Mapping[str, str]) -> tuple[
     return choice.name, choice.why
 
 
-def _run(config: Any, venv: str, environ: Mapping[str, str], plan: Any, fingerprint: str) -> str:
+def _run(config: Any, venv: str, environ: Mapping[str, str], plan: Any, fingerprint: str, verbose: bool) -> str:
     import time
 
     from ..installers import InstallerFailed, Target, backend
@@ -156,7 +159,7 @@ def _run(config: Any, venv: str, environ: Mapping[str, str], plan: Any, fingerpr
     for hint in getattr(plan, "hints", ()):  # inputs found but not synced (inputs.py), said once per sync
         say(hint)
     log = log_path(venv)
-    runner = Runner(f"{name}", log=log)
+    runner = Runner(f"{name}", log=log, verbose=verbose)
     before = snapshot(venv)
     try:
         backend(name).sync(plan, target, runner)
@@ -238,14 +241,14 @@ def failure_line(exc: Any, plan: Any, shown: str, log: Any) -> str:
 def _missing(plan: Any, name: Any) -> dict[str, str]:
     """``{"missing": tool}`` when the sync needs a tool that is not installed: the next
     entry retries once it is (``settled.settled``), without `venvd sync`."""
-    import shutil
+    from ..venv import find_program
 
     tool = {"poetry": "poetry", "pipenv": "pipenv", "pdm": "pdm"}.get(plan.kind, "")
     if not tool and (name == "uv" or plan.kind in ("uv.lock", "pylock")):
         from ..venv import find_uv
 
         return {} if find_uv() else {"missing": "uv"}
-    return {"missing": tool} if tool and shutil.which(tool) is None else {}
+    return {"missing": tool} if tool and find_program(tool) is None else {}
 
 
 def _record_failure(venv: str, fingerprint: str, installer: str, lines: list[str], **extra: str) -> None:

@@ -2,7 +2,7 @@
 
 On a terminal (stderr is a tty) one status line shows what the installer is doing and
 the time elapsed, redrawn in place; elsewhere nothing is shown until the summary. With
-``venvd sync -v`` (``set_verbose``) every line the installer writes is shown as it comes.
+``venvd sync -v`` (``SyncOptions.verbose``) every line the installer writes is shown as it comes.
 The full output of every command of one sync goes to a log file (``log_path``: the state
 dir, one per venv), which a failure line names. Ctrl-C (or any exception) stops the
 installer before it propagates: never an installer left writing to a venv after venvd
@@ -16,17 +16,15 @@ import subprocess
 import sys
 import threading
 import time
-from typing import IO, Mapping, Optional
+
+TYPE_CHECKING = False  # typing costs ~3 ms to import: a venv's first sync waits for it
+if TYPE_CHECKING:
+    from typing import IO, Mapping, Optional
 
 from ..installers import InstallerFailed
+from ..venv import die_with_parent
 
 KEEP_LINES = 400  # output kept for the error message and `venvd status`
-_verbose = [False]
-
-
-def set_verbose(on: bool) -> None:
-    """Stream installer output to stderr as it comes (``venvd sync -v``)."""
-    _verbose[0] = on
 
 
 def log_path(venv: str) -> str:
@@ -36,26 +34,14 @@ def log_path(venv: str) -> str:
     return os.path.join(state_dir(), "logs", path_key(os.path.abspath(venv)) + ".log")
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    """Linux: the installer gets SIGKILL if venvd itself is killed (never an orphan
-    installer writing into a venv the next sync is already writing to)."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except Exception:  # noqa: BLE001 - best effort
-        pass
-
-
 class Runner:
     """Runs the commands of one sync; callable as ``installers.Run``."""
 
     def __init__(self, label: str, tty: Optional[bool] = None, log: Optional[str] = None,
-                 verbose: Optional[bool] = None):
+                 verbose: bool = False):
         self.label = label
         self.tty = sys.stderr.isatty() if tty is None else tty
-        self.verbose = _verbose[0] if verbose is None else verbose
+        self.verbose = verbose  # stream each line to stderr as it comes (`venvd sync -v`)
         self.started = time.monotonic()
         self.output: list[str] = []  # every command's output, last KEEP_LINES lines
         self.commands: list[list[str]] = []
@@ -90,8 +76,9 @@ class Runner:
         self._write_log(f"$ {' '.join(argv)}" + (f"   (in {cwd})" if cwd else ""))
         self.draw()
         kwargs = {}
-        if sys.platform.startswith("linux"):
-            kwargs["preexec_fn"] = _die_with_parent
+        die = die_with_parent()
+        if die is not None:
+            kwargs["preexec_fn"] = die
         try:
             proc = subprocess.Popen(argv, cwd=cwd, env=dict(env) if env is not None else None,  # type: ignore[arg-type]
                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

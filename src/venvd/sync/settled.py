@@ -68,12 +68,12 @@ def _tool_appeared(tool: str) -> bool:
     import os
     import sys
 
-    dirs = [d for d in os.environ.get("PATH", "").split(os.pathsep) if d]
-    if tool == "uv":
-        dirs.append(os.path.dirname(sys.executable))
-    names = [tool + ext for ext in ("", ".exe", ".cmd", ".bat")] if os.name == "nt" else [tool]
-    return any(os.access(os.path.join(d, n), os.X_OK) and os.path.isfile(os.path.join(d, n))
-               for d in dirs for n in names)
+    from ..venv import find_program
+
+    if find_program(tool) is not None:
+        return True
+    beside = os.path.join(os.path.dirname(sys.executable), tool + (".exe" if os.name == "nt" else ""))
+    return tool == "uv" and os.access(beside, os.X_OK) and os.path.isfile(beside)
 
 
 def _background_finished(venv: str, fingerprint: str, failed: Optional[dict[str, str]], options: SyncOptions) -> bool:
