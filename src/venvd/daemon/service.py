@@ -219,7 +219,6 @@ class Service:
         from .. import trust
         from ..errors import VenvdError
         from ..project import find_project
-        from .newprojects import QUIET
 
         with self._guard:
             if (root in self.preparing or root in self.prepared or root in self._registered
@@ -237,7 +236,7 @@ class Service:
         with self._guard:
             self.preparing.add(root)
         self._log(f"{root}: a new project under a trusted tree; preparing its venv once it settles")
-        self.queue.add(root, delay=QUIET)
+        self.queue.add(root, delay=0)  # prepare_root itself waits for the writes to settle
 
     def watch_dirs(self) -> list[str]:
         from .control import requests_dir
