@@ -39,6 +39,167 @@ _venvd_export() {
   trap '' INT  # the eval is a handful of assignments: all of them or none
   eval "$_venvd_code"
   if [[ -n $_venvd_trap ]]; then eval "$_venvd_trap"; else trap - INT; fi
+  _venvd_remember
+  return 0
+}
+
+# The activation cache (src/venvd/activation_cache.py): each export hands over, in
+# _VENVD_ENTRY, the facts of a plain activation of its project; they are filed here, in
+# this shell's memory (no file is read per cd), under the project's root, and entering
+# that root again applies them with builtins while every path they depend on has its
+# stamp and every variable they read its value. _VENVD_UNDO is the undo of the record in
+# force, so leaving is builtins too. Needs bash 4.4 (${name@a} tells an exported variable).
+if (( BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 4) )); then
+  declare -gA _VENVD_CI=()  # root -> n: the entry is the array _VENVD_CE_<n>
+  _VENVD_CN=0 _VENVD_NOWHERE=
+fi
+
+_venvd_remember() {
+  local _venvd_n
+  (( ${#_VENVD_ENTRY[@]} )) && [[ -n ${_VENVD_CN+x} ]] || return 0
+  if (( ${#_VENVD_ENTRY[@]} == 1 )); then
+    unset '_VENVD_CI[${_VENVD_ENTRY[0]}]'
+  else
+    _venvd_n=${_VENVD_CI[${_VENVD_ENTRY[0]}]-}
+    if [[ -z $_venvd_n ]]; then
+      _venvd_n=$((_VENVD_CN++))
+      _VENVD_CI[${_VENVD_ENTRY[0]}]=$_venvd_n
+    fi
+    eval "_VENVD_CE_$_venvd_n=(\"\${_VENVD_ENTRY[@]}\")"
+    _VENVD_NOWHERE=${_VENVD_ENTRY[7]}
+  fi
+  _VENVD_ENTRY=()
+}
+
+# Is the variable named $1 in the environment (what `venvd export` would see)?
+_venvd_exported() {
+  [[ -n ${!1+x} && ${!1@a} == *x* ]]
+}
+
+# A variable set in the shell but not exported is one the core does not see: the core
+# decides then, as it does for anything the cache does not hold.
+_venvd_plain_env() {
+  local _venvd_k
+  for _venvd_k in PATH VENVD_DIFF VIRTUAL_ENV VIRTUAL_ENV_PROMPT PYTHONHOME PIP_REQUIRE_VIRTUALENV; do
+    [[ -z ${!_venvd_k+x} ]] || _venvd_exported "$_venvd_k" || return 1
+  done
+}
+
+# Enter or leave a project as `venvd export` would, from the cache; 1: the core decides.
+# The same rules as envdiff.env_change: leaving takes out the first PATH entry that is
+# venvd's and restores the saved variables (unset: unset if exported); entering saves
+# the managed variables as the environment has them, prepends the bin dir and writes the
+# record exactly as Record.encode does.
+_venvd_cached() {
+  local _venvd_d=$PWD _venvd_n _venvd_ref _venvd_i _venvd_j _venvd_m _venvd_f _venvd_s _venvd_k _venvd_v
+  local _venvd_p _venvd_rec _venvd_stamp
+  local -a _venvd_e=() _venvd_chain=() _venvd_undo=()
+  [[ -n ${_VENVD_CN+x} && -z ${_VENVD_OFF-} && ${VIRTUAL_ENV-} == "${_VENVD_VE-}" ]] || return 1
+  [[ $PWD == /* && $PWD != *//* && -d $PWD ]] && _venvd_plain_env || return 1
+  if [[ -n ${VENVD_DIFF-} ]]; then
+    [[ $VENVD_DIFF == "${_VENVD_UNDO[0]-}" && ${VIRTUAL_ENV-} == "${_VENVD_UNDO[1]-}" ]] || return 1
+  else
+    [[ -z ${VIRTUAL_ENV-} ]] || return 1
+  fi
+  while ! _venvd_has_marker "$_venvd_d"; do
+    if [[ $_venvd_d == / ]]; then _venvd_d=; break; fi
+    _venvd_chain+=("$_venvd_d")
+    _venvd_d=${_venvd_d%/*}
+    _venvd_d=${_venvd_d:-/}
+  done
+  [[ $_venvd_d != "${_VENVD_ROOT-}" ]] || return 1  # the same project: something else changed
+  if [[ -n $_venvd_d ]]; then
+    _venvd_n=${_VENVD_CI[$_venvd_d]-}
+    [[ -n $_venvd_n ]] || return 1
+    _venvd_ref="_VENVD_CE_$_venvd_n[@]"
+    _venvd_e=("${!_venvd_ref}")
+    _venvd_stamp=${_venvd_e[6]}
+    [[ -e $_venvd_stamp ]] || return 1
+    _venvd_n=${_venvd_e[8]}
+    for (( _venvd_i = 9; _venvd_i < 9 + 3 * _venvd_n; _venvd_i += 3 )); do
+      _venvd_k=${_venvd_e[_venvd_i]}
+      if [[ ${_venvd_e[_venvd_i+1]} == 1 ]]; then
+        _venvd_exported "$_venvd_k" && [[ ${!_venvd_k} == "${_venvd_e[_venvd_i+2]}" ]] || return 1
+      else
+        ! _venvd_exported "$_venvd_k" || return 1
+      fi
+    done
+    _venvd_m=${_venvd_e[_venvd_i]}
+    for (( _venvd_j = _venvd_i + 1; _venvd_j <= _venvd_i + _venvd_m; _venvd_j++ )); do
+      _venvd_f=${_venvd_e[_venvd_j]} _venvd_s=${_venvd_e[_venvd_j+_venvd_m]}
+      if [[ -n $_venvd_s ]]; then
+        [[ $_venvd_f -nt $_venvd_s || $_venvd_f -ot $_venvd_s ]] && return 1
+      else
+        [[ -e $_venvd_f ]] && return 1
+      fi
+    done
+    for _venvd_f in "${_venvd_chain[@]}"; do
+      [[ $_venvd_f -nt $_venvd_stamp ]] && return 1
+    done
+  else
+    [[ -n $_VENVD_NOWHERE && -e $_VENVD_NOWHERE ]] || return 1
+    _venvd_chain=()
+  fi
+  # venvd's deactivate with none of the user's kept aside is the case spelled here (the
+  # others copy a function's text, which costs a subshell): defining it when entering from
+  # no venv (there is no deactivate), removing it when leaving, keeping it from one project
+  # to the next.
+  if [[ -n ${VENVD_DIFF-} ]]; then
+    ! declare -F _venvd_user_deactivate >/dev/null || return 1
+  else
+    ! declare -F deactivate >/dev/null || return 1
+  fi
+  # Decided: the environment changes, as the core's output would change it.
+  _venvd_p=${PATH-}
+  if [[ -n ${VENVD_DIFF-} ]]; then
+    _venvd_p=":$_venvd_p:"
+    _venvd_p=${_venvd_p/":${_VENVD_UNDO[2]}:"/:}
+    _venvd_p=${_venvd_p#:}
+    _venvd_p=${_venvd_p%:}
+    for (( _venvd_i = 3; _venvd_i < ${#_VENVD_UNDO[@]}; _venvd_i += 3 )); do
+      _venvd_k=${_VENVD_UNDO[_venvd_i]}
+      if [[ ${_VENVD_UNDO[_venvd_i+1]} == 1 ]]; then
+        export "$_venvd_k=${_VENVD_UNDO[_venvd_i+2]}"
+      elif _venvd_exported "$_venvd_k"; then
+        unset "$_venvd_k"
+      fi
+    done
+    unset VENVD_DIFF
+  fi
+  if [[ -n $_venvd_d ]]; then
+    _venvd_rec=${_venvd_e[5]}
+    _venvd_undo=("" "${_venvd_e[1]}" "${_venvd_e[2]}")
+    for _venvd_k in PIP_REQUIRE_VIRTUALENV PYTHONHOME VIRTUAL_ENV VIRTUAL_ENV_PROMPT; do
+      [[ $_venvd_k != PIP_REQUIRE_VIRTUALENV || -n ${_venvd_e[4]} ]] || continue
+      if _venvd_exported "$_venvd_k"; then
+        _venvd_v=${!_venvd_k}
+        _venvd_undo+=("$_venvd_k" 1 "$_venvd_v")
+        _venvd_v=${_venvd_v//"%"/%25}
+        _venvd_v=${_venvd_v//";"/%3B}
+        _venvd_rec+=";\$$_venvd_k=${_venvd_v//"="/%3D}"
+      else
+        _venvd_undo+=("$_venvd_k" 0 "")
+        _venvd_rec+=";\$$_venvd_k"
+      fi
+    done
+    _venvd_undo[0]=$_venvd_rec
+    export VIRTUAL_ENV="${_venvd_e[1]}" VIRTUAL_ENV_PROMPT="${_venvd_e[3]}"
+    if _venvd_exported PYTHONHOME; then unset PYTHONHOME; fi
+    if [[ -n ${_venvd_e[4]} ]]; then export PIP_REQUIRE_VIRTUALENV=1; fi
+    export PATH="${_venvd_e[2]}${_venvd_p:+:$_venvd_p}" VENVD_DIFF="$_venvd_rec"
+    _VENVD_UNDO=("${_venvd_undo[@]}")
+    _VENVD_ROOT=$_venvd_d _VENVD_VE=${_venvd_e[1]} _VENVD_STAMP=$_venvd_stamp
+    _VENVD_WATCH=("${_venvd_e[@]:_venvd_i+1:_venvd_m}")
+    _VENVD_STAMPS=("${_venvd_e[@]:_venvd_i+1+_venvd_m:_venvd_m}")
+    deactivate() { _venvd_deactivate "$@"; }
+  else
+    export PATH="$_venvd_p"
+    _VENVD_UNDO=() _VENVD_WATCH=() _VENVD_STAMPS=()
+    _VENVD_ROOT= _VENVD_VE= _VENVD_STAMP=$_VENVD_NOWHERE
+    unset -f deactivate
+  fi
+  _VENVD_PWD=$PWD
+  _VENVD_CHAIN=("${_venvd_chain[@]}")
   return 0
 }
 
@@ -151,7 +312,7 @@ _venvd_hook() {
   set +euf
   if shopt -q failglob; then _venvd_failglob=1; shopt -u failglob; fi
   if shopt -q nocasematch; then _venvd_nocasematch=1; shopt -u nocasematch; fi
-  _venvd_unchanged || _venvd_export
+  _venvd_unchanged || _venvd_cached || _venvd_export
   if [[ -n $_venvd_failglob ]]; then shopt -s failglob; fi
   if [[ -n $_venvd_nocasematch ]]; then shopt -s nocasematch; fi
   return $_venvd_status

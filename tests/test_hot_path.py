@@ -38,7 +38,7 @@ VENVD_HOT = re.compile(
     r"venvd(\.(__main__|cli|errors|ui|paths|pathlist|safeio|trust|ownership|provenance|config|envdiff|project|venv|watch|export"
     r"|versionfile|versionrequest|pep440|frozen"
     r"|shells|shells\.base|shells\.posix|shells\.fish|sync|sync\.engine|sync\.fingerprint|sync\.record|sync\.options|sync\.settled|sync\.candidates"
-    r"|daemon|daemon\.registry|daemon\.prepared|trees|repoidentity))?$"
+    r"|daemon|daemon\.registry|daemon\.prepared|trees|repoidentity|activation_cache))?$"
 )
 # Named in the failure message: these must never be on the hot path.
 NEVER = ("tomllib", "tomli", "packaging", "subprocess", "json", "re", "argparse", "watchfiles", "filelock",

@@ -285,6 +285,9 @@ def _say_prepared(target: Target) -> None:
 
 def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
     """The change for this shell. *mode*: None (a prompt), "on", "off" or "undo"."""
+    from . import ui
+
+    said = ui.said  # a decision that said something is not cached: the cache says nothing
     record = Record.decode(environ.get(DIFF_VAR, ""))
     off = decode_list(environ.get(OFF_VAR, ""))
     told = decode_list(environ.get(TOLD_VAR, ""))
@@ -379,11 +382,39 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
         # A daemon or detached sync that dies changes no file: while a sync is handed off,
         # a stamp that never exists makes each prompt ask again, until it is said to be done.
         state["_VENVD_STAMP"] += ".pending"
+    _cache_state(state, environ, env, target, project, mode, manual, options, watch, pwd, said)
     if encode_list(off) != environ.get(OFF_VAR, ""):
         state[OFF_VAR] = encode_list(off)
     if encode_list(told) != environ.get(TOLD_VAR, ""):
         state[TOLD_VAR] = encode_list(told)
     return Change(env, state, deactivate)
+
+
+def _cache_state(state: dict, environ: Mapping[str, str], env: Mapping[str, Optional[str]], target: object,
+                 project: Optional[Project], mode: Optional[str], manual: bool, options: object, watch: Watch,
+                 pwd: str, said: int) -> None:
+    """The hook's activation cache (activation_cache.py): the undo of the activation in
+    force, and this project's activation when entering it again can be left to the hook."""
+    from . import ui
+    from .activation_cache import PLAIN_OUTCOMES, entry_state, undo_state
+
+    diff = (env[DIFF_VAR] if DIFF_VAR in env else environ.get(DIFF_VAR)) or ""
+    state["_VENVD_UNDO"] = undo_state(Record.decode(diff), diff) if isinstance(target, Target) else []
+    entry: list[str] = []
+    if project is not None:
+        plain = (isinstance(target, Target) and mode is None and not manual and project.member is None
+                 and getattr(options, "outcome", None) in PLAIN_OUTCOMES and ui.said == said
+                 and not str(state["_VENVD_STAMP"]).endswith(".pending"))
+        entry = [project.root]
+        if plain:
+            walked = []
+            for directory in walk_up(pwd):
+                walked.append(directory)
+                if directory == project.root:
+                    break
+            entry = entry_state(project, target, watch, walked, environ,  # type: ignore[arg-type]
+                                os.path.join(cache_dir(), "stamps"))
+    state["_VENVD_ENTRY"] = entry
 
 
 def main_export(args: list[str]) -> int:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import sys
 
 
+said = 0  # lines said by this process: the activation cache takes only silent decisions
+
+
 def say(message: str) -> None:
+    global said
+    said += 1
     try:
         sys.stderr.write(f"venvd: {printable(message)}\n")
         sys.stderr.flush()

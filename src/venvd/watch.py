@@ -41,6 +41,12 @@ class Watch:
         it is stat'ed when the stamp is made."""
         self._add(path)
 
+    def take_mtimes(self, other: "Watch") -> None:
+        """The mtimes *other* took before reading its inputs, for the paths both watch."""
+        for path, mtime in other._mtimes.items():
+            if path in self.paths:
+                self._mtimes[path] = mtime
+
     def _add(self, path: str) -> bool:
         if path in self.paths:
             return False

@@ -1,0 +1,125 @@
+"""What the hook needs to enter (and leave) a ready project again with builtins alone.
+
+``venvd export`` decides; when its decision for a project was plain (a trusted project,
+its venv ready and synced, nothing said), it hands the hook the facts of that activation
+as one flat list (``_VENVD_ENTRY``). The hook files it under the project's root, in shell
+variables of that shell only, and the next time $PWD's nearest marker directory is that
+root it applies the activation itself, if every path the decision read still has its
+stamp (``watch.py``) and every environment variable it read still has its value. The
+undo of the activation in force (``_VENVD_UNDO``) is the record's saved values, so
+leaving is builtins too. Anything else goes to the core.
+
+Kept in the shell, not in a file: no file is read per cd, nothing is written that another
+process could plant, and the values of the variables compared (which may be secrets) are
+never stored. A new shell's first entry runs ``venvd export`` once.
+
+Both lists are flat so every shell's plain list assignment can carry them:
+
+``_VENVD_ENTRY``: root, venv, bin dir, prompt, pipless ("1" or ""), the record's head
+(its fields before the saved values, encoded), the newest stamp, the stamp of "no
+project", N, N triples (variable, "1" set / "0" unset, value), M, M paths, M stamps.
+Just ``[root]``: forget what is filed under root. ``[]``: nothing to file.
+
+``_VENVD_UNDO``: the record in ``VENVD_DIFF``, venv, bin dir, then (variable, "1"/"0",
+value) for each saved variable in the record's order.
+"""
+
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Mapping, Optional
+
+    from .envdiff import Record, Target
+    from .project import Project
+    from .watch import Watch
+
+# Outcomes of the sync step after which entering again changes nothing and says nothing.
+PLAIN_OUTCOMES = ("nothing", "unchanged", "off")
+# Variables the decision for a ready project reads besides the files it watches: the venv's
+# place, the installer, the installer config files' places, ~/.python-version's meaning.
+READ_VARIABLES = ("HOME", "UV_PROJECT_ENVIRONMENT", "VENVD_INSTALLER", "VENVD_DAEMON", "XDG_CONFIG_HOME",
+                  "XDG_CONFIG_DIRS", "UV_CONFIG_FILE", "UV_NO_CONFIG", "PIP_CONFIG_FILE")
+
+
+def undo_state(record: Optional[Record], diff: str) -> list[str]:
+    """``_VENVD_UNDO`` for the record *diff* encodes (``[]`` for none)."""
+    if record is None:
+        return []
+    out = [diff, record.venv, record.bindir]
+    for name, value in sorted(record.saved.items()):
+        out += [name, "0", ""] if value is None else [name, "1", value]
+    return out
+
+
+def entry_state(project: Project, target: Target, watch: Watch, pwd_walk: list[str], environ: Mapping[str, str],
+                stamp_dir: str) -> list[str]:
+    """``_VENVD_ENTRY`` for a plain activation of *project* (``[root]`` when one cannot be
+    cached: the hook forgets what it had for it)."""
+    from .envdiff import Record
+    from .venv import STATE_DIR, python_path
+
+    variables = _memo_variables(target.venv)
+    if variables is None:
+        return [project.root]
+    from .watch import Watch
+
+    cached = Watch()
+    # The directories between $PWD and the root are the hook's own walk (_VENVD_CHAIN):
+    # another $PWD inside the project walks others.
+    below = set(pwd_walk) - {project.root}
+    for path in watch.paths:
+        if path not in below:
+            cached.add(path)
+    cached.take_mtimes(watch)
+    # What resolve_target tests for a ready venv, beyond the watched files: its python
+    # and the interpreter it names, venvd's marker, the bin dir (pip there or not).
+    for path in (python_path(target.venv), os.path.join(target.venv, STATE_DIR, "created"), target.bindir):
+        cached.add(path)
+    try:
+        cached.add(os.path.realpath(python_path(target.venv)))
+    except OSError:
+        return [project.root]
+    if "pyproject.toml" in project.markers:
+        # A parent's pyproject.toml that lists this project as a uv workspace member
+        # makes it that workspace's (project.find_project).
+        parent = os.path.dirname(project.root)
+        while True:
+            cached.add(os.path.join(parent, "pyproject.toml"))
+            up = os.path.dirname(parent)
+            if up == parent:
+                break
+            parent = up
+    newest = cached.stamp(stamp_dir)
+    nowhere = Watch().stamp(stamp_dir)  # the stamp of no watched path: outside any project
+    names = list(READ_VARIABLES) + [name for name in variables if name not in READ_VARIABLES]
+    out = [project.root, target.venv, target.bindir, target.prompt, "1" if target.pipless else "",
+           Record(target.project, target.venv, target.bindir, {}).encode(), newest, nowhere, str(len(names))]
+    for name in names:
+        value = environ.get(name)
+        out += [name, "0", ""] if value is None else [name, "1", value]
+    out.append(str(len(cached.paths)))
+    return out + cached.paths + cached.stamps
+
+
+def _memo_variables(venv: str) -> "Optional[tuple[str, ...]]":
+    """The variables the sync's inputs use (``${VARS}``, uv's selection variables), as the
+    fingerprint's memo names them; ``()`` without a memo (nothing to sync), None when it
+    cannot be read."""
+    import marshal
+
+    from .safeio import LIMIT_SMALL, UnsafeFile, read_bytes
+    from .sync.fingerprint import memo_path
+
+    try:
+        memo = marshal.loads(read_bytes(memo_path(venv), LIMIT_SMALL))
+        variables = memo[5]
+    except FileNotFoundError:
+        return ()
+    except (OSError, UnsafeFile, EOFError, ValueError, TypeError, IndexError):
+        return None
+    if not isinstance(variables, tuple) or not all(isinstance(v, str) for v in variables):
+        return None
+    return variables

@@ -1,0 +1,192 @@
+"""Entering and leaving a ready project with builtins alone (issue 12 part 1), in real
+shells: the environment the hook's cache gives is exactly the one ``venvd export`` gives,
+and everything the decision depends on sends the hook back to the core.
+
+Two shells run the same steps from the same environment. In one the core is taken away
+(``_venvd_command=(false)``: an export there changes nothing), so what changes there is
+the cache's work; the other forgets its cache before each step, so it is the core's.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_project, venvd_script
+from tests.test_sync import offline, wheelhouse  # noqa: F401 - fixtures
+from tests.wheelhouse import FAILING_REQUIREMENT
+
+HOSTILE = "-it's $HOME \"q\" \\ `x`\nnl \U0001F600 ;=% end"
+# How each shell is told to forget its cache, and to lose its core (export does nothing).
+FORGET = {"bash": "_VENVD_CI=()", "zsh": "_VENVD_CI=()"}
+NO_CORE = {"bash": "_venvd_command=(false)", "zsh": "_venvd_command=(false)"}
+CACHED_SHELLS = ["bash", "zsh"]
+
+
+def snapshot(shell, out: Path) -> tuple[dict[str, str], str]:
+    """The shell's exported environment (as a child process sees it) and its deactivate."""
+    said = shell.run(f"env -0 > {shlex.quote(str(out))}; "
+                     "if typeset -f deactivate >/dev/null; then echo has-deactivate; else echo no-deactivate; fi")
+    env = {}
+    for item in out.read_bytes().split(b"\0"):
+        if item:
+            key, _, value = item.partition(b"=")
+            env[key.decode()] = value.decode("utf-8", "surrogateescape")
+    env.pop("_", None)
+    return env, said.splitlines()[-1]
+
+
+def warm(shell, projects: list[Path]) -> None:
+    """Each project entered by the core, and left: the first entry creates the venv and
+    says so (a decision that said something is not cached), the second is cached."""
+    for project in projects:
+        for _ in range(2):
+            shell.run(f"cd {shlex.quote(str(project))}")
+            shell.run("cd /")
+
+
+@pytest.mark.shells
+@pytest.mark.parametrize("shell_name", CACHED_SHELLS)
+def test_the_cache_gives_exactly_the_env_the_core_gives(open_shell, home: Path, tmp_path: Path,
+                                                        shell_name: str) -> None:
+    plain = make_project(home / "plain", "3.12")
+    hostile = make_project(home / HOSTILE, "3.12")
+    (plain / "src" / "pkg").mkdir(parents=True)
+    # A pipless venv (PIP_REQUIRE_VIRTUALENV while active): venvd makes uv.lock venvs without pip.
+    pipless = make_project(home / "pipless", "3.12")
+    env = {"HOSTILE_DIR": str(hostile), "PLAIN_DIR": str(plain), "PIPLESS_DIR": str(pipless),
+           "PYTHONHOME": "", "VIRTUAL_ENV_PROMPT": "user's ;=% prompt"}
+    cached, core = open_shell(**env), open_shell(**env)
+    for shell in (cached, core):
+        warm(shell, [plain, hostile, pipless])
+    subprocess.run([str(pipless / ".venv" / "bin" / "python"), "-m", "pip", "uninstall", "-y", "-q", "pip"],
+                   check=True, capture_output=True)
+    for shell in (cached, core):  # the core sees pip gone once and caches that
+        warm(shell, [pipless])
+    cached.run(NO_CORE[shell_name])
+    steps = ['cd "$PLAIN_DIR"', "cd ..", 'cd "$HOSTILE_DIR"', 'cd "$PLAIN_DIR/src/pkg"', "cd /",
+             'cd "$PIPLESS_DIR"', 'cd "$HOSTILE_DIR"', "PATH=/user-first:$PATH:/user-last; cd /tmp",
+             'cd "$PLAIN_DIR"', 'cd "$PIPLESS_DIR"', "cd ~"]
+    seen = set()
+    for number, step in enumerate(steps):
+        core.run(FORGET[shell_name])
+        core.run(step)
+        cached.run(step)
+        want = snapshot(core, tmp_path / f"core-{number}")
+        got = snapshot(cached, tmp_path / f"cached-{number}")
+        assert got == want, (step, {k: (got[0].get(k), want[0].get(k)) for k in set(got[0]) | set(want[0])
+                                    if got[0].get(k) != want[0].get(k)}, got[1], want[1])
+        seen.add(want[0].get("VIRTUAL_ENV"))
+    assert seen == {None, str(plain / ".venv"), str(hostile / ".venv"), str(pipless / ".venv")}
+    # The user's PATH edits survive leaving; the previous values came back.
+    env_now, deactivate = snapshot(cached, tmp_path / "last")
+    assert env_now["PATH"].startswith("/user-first:") and env_now["PATH"].endswith(":/user-last")
+    assert env_now["VIRTUAL_ENV_PROMPT"] == "user's ;=% prompt" and env_now["PYTHONHOME"] == ""
+    assert "VENVD_DIFF" not in env_now and deactivate == "no-deactivate"
+
+
+@pytest.mark.shells
+@pytest.mark.parametrize("name", CACHED_SHELLS)
+def test_entering_and_leaving_a_cached_project_forks_no_process(name: str, home: Path, tmp_path: Path) -> None:
+    from tests.shellharness import SHELLS, shell_env
+    from tests.test_hot_path import _SPAWN, _strace, _traced
+
+    strace = _strace()
+    first = make_project(home / "first", "3.12")
+    second = make_project(home / HOSTILE, "3.12")
+    (first / "src").mkdir()
+    trace = tmp_path / "strace.txt"
+    with _traced(SHELLS[name], strace, trace)(tmp_path / "rc", shell_env({"SECOND": str(second)}), home) as shell:
+        warm(shell, [first, second])
+        shell.run("true")
+        before = len(trace.read_text(errors="replace").splitlines())
+        for step in (f"cd {shlex.quote(str(first))}", "cd /", f"cd {shlex.quote(str(first / 'src'))}",
+                     'cd "$SECOND"', "cd ~", 'cd "$SECOND"', f"cd {shlex.quote(str(first))}", "cd /tmp"):
+            shell.run(step)
+        lines = trace.read_text(errors="replace").splitlines()[before:]
+        assert shell.getenv("VIRTUAL_ENV") is None
+    spawned = [line for line in lines if _SPAWN.match(line) and "CLONE_THREAD" not in line]
+    assert not spawned, f"{name}: entering or leaving a cached project forked:\n" + "\n".join(spawned)
+
+
+def _active(shell) -> "str | None":
+    return shell.getenv("VIRTUAL_ENV")
+
+
+@pytest.mark.shells
+@pytest.mark.parametrize("shell_name", CACHED_SHELLS)
+def test_every_change_the_decision_depends_on_goes_to_the_core(open_shell, home: Path, shell_name: str) -> None:
+    project = make_project(home / "proj", "3.12")
+    venv = str(project / ".venv")
+    shell = open_shell()
+    warm(shell, [project])
+    enter = f"cd {shlex.quote(str(project))}"
+
+    # An input edited: the core runs (it says what it does about the new request).
+    (project / ".python-version").write_text("3.11\n")
+    out = shell.run(enter)
+    assert "3.11" in out and _active(shell) == venv, out
+    shell.run("cd /")
+    shell.run(enter)  # cached again (silent)
+    shell.run("cd /")
+
+    # Trust withdrawn: not activated.
+    subprocess.run([venvd_script(), "deny", str(project)], check=True, capture_output=True)
+    shell.run(enter)
+    assert _active(shell) is None
+    shell.run("cd /")
+    subprocess.run([venvd_script(), "allow", str(project)], check=True, capture_output=True)
+    shell.run(enter)
+    assert _active(shell) == venv
+    shell.run("cd /")
+    shell.run(enter)
+    shell.run("cd /")
+
+    # `venvd off`: stays off on the next entry.
+    shell.run(enter)
+    shell.run("venvd off")
+    shell.run("cd /")
+    shell.run(enter)
+    assert _active(shell) is None
+    shell.run("venvd on")
+    assert _active(shell) == venv
+    shell.run("cd /")
+    shell.run(enter)
+    shell.run("cd /")
+
+    # A manual venv: left alone on entering.
+    manual = home / "manual"
+    subprocess.run([str(project / ".venv" / "bin" / "python"), "-m", "venv", "--without-pip", str(manual)],
+                   check=True)
+    shell.run(f". {shlex.quote(str(manual / 'bin' / 'activate'))}")
+    shell.run(enter)
+    assert _active(shell) == str(manual)
+    shell.run("deactivate; cd /")
+    shell.run(enter)
+    assert _active(shell) == venv
+    shell.run("cd /")
+
+    # The venv removed: the core recreates it.
+    subprocess.run(["rm", "-rf", venv], check=True)
+    out = shell.run(enter)
+    assert "creating" in out and _active(shell) == venv, out
+    shell.run("cd /")
+
+
+@pytest.mark.shells
+@pytest.mark.parametrize("shell_name", CACHED_SHELLS)
+def test_a_failed_sync_is_said_again_not_cached(open_shell, home: Path, shell_name: str, offline) -> None:
+    project = make_project(home / "proj", "3.12")
+    shell = open_shell()
+    warm(shell, [project])
+    (project / "requirements.txt").write_text(f"{FAILING_REQUIREMENT}\n")
+    enter = f"cd {shlex.quote(str(project))}"
+    first = shell.run(enter)
+    assert "venvd:" in first, first
+    shell.run("cd /")
+    again = shell.run(enter)
+    assert "last sync" in again and "failed" in again, again
+    shell.run("cd /")
