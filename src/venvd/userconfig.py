@@ -34,23 +34,13 @@ def config_file() -> str:
 
 
 def _check_owner(path: str) -> None:
-    """Refuse a config file that someone else could have written."""
-    import stat
+    """Refuse a config file that someone else could have written (``ownership.problem``:
+    the same rule as for projects and the trust store)."""
+    from .ownership import problem
 
-    st = os.stat(path)
-    uid = os.getuid() if hasattr(os, "getuid") else None
-    if uid is not None and st.st_uid not in (uid, 0):
-        try:
-            import pwd
-
-            owner = pwd.getpwuid(st.st_uid).pw_name
-        except (ImportError, KeyError):
-            owner = f"uid {st.st_uid}"
-        raise VenvdError(f"{path} is owned by {owner}, not you; venvd ignores it "
-                         f"(make it yours: chown {os.environ.get('USER') or uid} {path})")
-    if os.name != "nt" and st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        raise VenvdError(f"{path} is writable by others (mode {stat.S_IMODE(st.st_mode):o}); venvd ignores it "
-                         f"(fix: chmod go-w {path})")
+    why = problem(path)
+    if why is not None:
+        raise VenvdError(f"{path} is {why}; venvd ignores it (fix its owner or mode, e.g. chmod go-w {path})")
 
 
 def load(path: Optional[str] = None) -> dict[str, Any]:
