@@ -92,7 +92,7 @@ _venvd_plain_env() {
 # record exactly as Record.encode does.
 _venvd_cached() {
   local _venvd_d=$PWD _venvd_n _venvd_ref _venvd_i _venvd_j _venvd_m _venvd_f _venvd_s _venvd_k _venvd_v
-  local _venvd_p _venvd_rec _venvd_stamp
+  local _venvd_p _venvd_rec _venvd_stamp _venvd_w
   local -a _venvd_e=() _venvd_chain=() _venvd_undo=()
   [[ -n ${_VENVD_CN+x} && -z ${_VENVD_OFF-} && ${VIRTUAL_ENV-} == "${_VENVD_VE-}" ]] || return 1
   [[ $PWD == /* && $PWD != *//* && -d $PWD ]] && _venvd_plain_env || return 1
@@ -125,6 +125,7 @@ _venvd_cached() {
       fi
     done
     _venvd_m=${_venvd_e[_venvd_i]}
+    _venvd_w=$_venvd_i  # where the watched paths start (M, then M paths, M stamps)
     for (( _venvd_j = _venvd_i + 1; _venvd_j <= _venvd_i + _venvd_m; _venvd_j++ )); do
       _venvd_f=${_venvd_e[_venvd_j]} _venvd_s=${_venvd_e[_venvd_j+_venvd_m]}
       if [[ -n $_venvd_s ]]; then
@@ -189,8 +190,8 @@ _venvd_cached() {
     export PATH="${_venvd_e[2]}${_venvd_p:+:$_venvd_p}" VENVD_DIFF="$_venvd_rec"
     _VENVD_UNDO=("${_venvd_undo[@]}")
     _VENVD_ROOT=$_venvd_d _VENVD_VE=${_venvd_e[1]} _VENVD_STAMP=$_venvd_stamp
-    _VENVD_WATCH=("${_venvd_e[@]:_venvd_i+1:_venvd_m}")
-    _VENVD_STAMPS=("${_venvd_e[@]:_venvd_i+1+_venvd_m:_venvd_m}")
+    _VENVD_WATCH=("${_venvd_e[@]:_venvd_w+1:_venvd_m}")
+    _VENVD_STAMPS=("${_venvd_e[@]:_venvd_w+1+_venvd_m:_venvd_m}")
     deactivate() { _venvd_deactivate "$@"; }
   else
     export PATH="$_venvd_p"

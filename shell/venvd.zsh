@@ -34,6 +34,162 @@ _venvd_export() {
     _OLD_VIRTUAL_PATH="${_OLD_VIRTUAL_PATH-}" "${_venvd_command[@]}" export zsh "$@") || return 0
   trap '' INT
   eval "$_venvd_code"
+  _venvd_remember
+  return 0
+}
+
+# The activation cache (src/venvd/activation_cache.py): each export hands over, in
+# _VENVD_ENTRY, the facts of a plain activation of its project; they are filed here, in
+# this shell's memory (no file is read per cd), under the project's root, and entering
+# that root again applies them with builtins while every path they depend on has its
+# stamp and every variable they read its value. _VENVD_UNDO is the undo of the record in
+# force, so leaving is builtins too.
+typeset -gA _VENVD_CI  # root -> n: the entry is the array _VENVD_CE_<n>
+typeset -g _VENVD_CN=0 _VENVD_NOWHERE=
+typeset -ga _VENVD_ENTRY _VENVD_UNDO
+
+_venvd_remember() {
+  emulate -L zsh
+  local _venvd_n
+  (( ${#_VENVD_ENTRY} )) || return 0
+  if (( ${#_VENVD_ENTRY} == 1 )); then
+    _VENVD_CI[${_VENVD_ENTRY[1]}]=  # forgotten
+  else
+    _venvd_n=${_VENVD_CI[${_VENVD_ENTRY[1]}]-}
+    if [[ -z $_venvd_n ]]; then
+      _venvd_n=$(( _VENVD_CN++ ))
+      _VENVD_CI[${_VENVD_ENTRY[1]}]=$_venvd_n
+    fi
+    typeset -ga _VENVD_CE_$_venvd_n
+    set -A _VENVD_CE_$_venvd_n "${_VENVD_ENTRY[@]}"
+    _VENVD_NOWHERE=${_VENVD_ENTRY[8]}
+  fi
+  _VENVD_ENTRY=()
+}
+
+# Is the variable named $1 in the environment (what `venvd export` would see)?
+_venvd_exported() {
+  [[ ${(tP)1} == *export* ]]
+}
+
+# A variable set in the shell but not exported is one the core does not see: the core
+# decides then, as it does for anything the cache does not hold.
+_venvd_plain_env() {
+  emulate -L zsh
+  local _venvd_k
+  for _venvd_k in PATH VENVD_DIFF VIRTUAL_ENV VIRTUAL_ENV_PROMPT PYTHONHOME PIP_REQUIRE_VIRTUALENV; do
+    [[ -z ${(tP)_venvd_k} ]] || _venvd_exported $_venvd_k || return 1
+  done
+}
+
+# Enter or leave a project as `venvd export` would, from the cache; 1: the core decides.
+# The same rules as envdiff.env_change: leaving takes out the first PATH entry that is
+# venvd's and restores the saved variables (unset: unset if exported); entering saves
+# the managed variables as the environment has them, prepends the bin dir and writes the
+# record exactly as Record.encode does.
+_venvd_cached() {
+  emulate -L zsh
+  local _venvd_d=$PWD _venvd_n _venvd_ref _venvd_i _venvd_j _venvd_m _venvd_f _venvd_s _venvd_k _venvd_v
+  local _venvd_p _venvd_rec _venvd_stamp _venvd_w
+  local -a _venvd_e _venvd_chain _venvd_undo
+  [[ -z ${_VENVD_OFF-} && ${VIRTUAL_ENV-} == "${_VENVD_VE-}" ]] || return 1
+  [[ $PWD == /* && $PWD != *//* && -d $PWD ]] && _venvd_plain_env || return 1
+  if [[ -n ${VENVD_DIFF-} ]]; then
+    [[ $VENVD_DIFF == "${_VENVD_UNDO[1]-}" && ${VIRTUAL_ENV-} == "${_VENVD_UNDO[2]-}" ]] || return 1
+  else
+    [[ -z ${VIRTUAL_ENV-} ]] || return 1
+  fi
+  while ! _venvd_has_marker "$_venvd_d"; do
+    if [[ $_venvd_d == / ]]; then _venvd_d=; break; fi
+    _venvd_chain+=("$_venvd_d")
+    _venvd_d=${_venvd_d%/*}
+    _venvd_d=${_venvd_d:-/}
+  done
+  [[ $_venvd_d != "${_VENVD_ROOT-}" ]] || return 1  # the same project: something else changed
+  if [[ -n $_venvd_d ]]; then
+    _venvd_n=${_VENVD_CI[$_venvd_d]-}
+    [[ -n $_venvd_n ]] || return 1
+    _venvd_ref=_VENVD_CE_$_venvd_n
+    _venvd_e=("${(@P)_venvd_ref}")
+    _venvd_stamp=$_venvd_e[7]
+    [[ -e $_venvd_stamp ]] || return 1
+    _venvd_n=$_venvd_e[9]
+    for (( _venvd_i = 10; _venvd_i < 10 + 3 * _venvd_n; _venvd_i += 3 )); do
+      _venvd_k=$_venvd_e[_venvd_i]
+      if [[ $_venvd_e[_venvd_i+1] == 1 ]]; then
+        _venvd_exported $_venvd_k && [[ ${(P)_venvd_k} == "$_venvd_e[_venvd_i+2]" ]] || return 1
+      else
+        ! _venvd_exported $_venvd_k || return 1
+      fi
+    done
+    _venvd_m=$_venvd_e[_venvd_i]
+    _venvd_w=$_venvd_i  # where the watched paths start (M, then M paths, M stamps)
+    for (( _venvd_j = _venvd_i + 1; _venvd_j <= _venvd_i + _venvd_m; _venvd_j++ )); do
+      _venvd_f=$_venvd_e[_venvd_j] _venvd_s=$_venvd_e[_venvd_j+_venvd_m]
+      if [[ -n $_venvd_s ]]; then
+        [[ ! -e $_venvd_f || ! -e $_venvd_s || $_venvd_f -nt $_venvd_s || $_venvd_f -ot $_venvd_s ]] && return 1
+      else
+        [[ -e $_venvd_f ]] && return 1
+      fi
+    done
+    for _venvd_f in "${_venvd_chain[@]}"; do
+      [[ $_venvd_f -nt $_venvd_stamp ]] && return 1
+    done
+  else
+    [[ -n $_VENVD_NOWHERE && -e $_VENVD_NOWHERE ]] || return 1
+    _venvd_chain=()
+  fi
+  # Decided: the environment changes, as the core's output would change it.
+  _venvd_p=${PATH-}
+  if [[ -n ${VENVD_DIFF-} ]]; then
+    _venvd_p=":$_venvd_p:"
+    _venvd_p=${_venvd_p/":${_VENVD_UNDO[3]}:"/:}
+    _venvd_p=${_venvd_p#:}
+    _venvd_p=${_venvd_p%:}
+    for (( _venvd_i = 4; _venvd_i <= ${#_VENVD_UNDO}; _venvd_i += 3 )); do
+      _venvd_k=$_VENVD_UNDO[_venvd_i]
+      if [[ $_VENVD_UNDO[_venvd_i+1] == 1 ]]; then
+        export "$_venvd_k=$_VENVD_UNDO[_venvd_i+2]"
+      elif _venvd_exported $_venvd_k; then
+        unset $_venvd_k
+      fi
+    done
+    unset VENVD_DIFF
+  fi
+  if [[ -n $_venvd_d ]]; then
+    _venvd_rec=$_venvd_e[6]
+    _venvd_undo=("" "$_venvd_e[2]" "$_venvd_e[3]")
+    for _venvd_k in PIP_REQUIRE_VIRTUALENV PYTHONHOME VIRTUAL_ENV VIRTUAL_ENV_PROMPT; do
+      [[ $_venvd_k != PIP_REQUIRE_VIRTUALENV || -n $_venvd_e[5] ]] || continue
+      if _venvd_exported $_venvd_k; then
+        _venvd_v=${(P)_venvd_k}
+        _venvd_undo+=("$_venvd_k" 1 "$_venvd_v")
+        _venvd_v=${_venvd_v//"%"/%25}
+        _venvd_v=${_venvd_v//";"/%3B}
+        _venvd_rec+=";\$$_venvd_k=${_venvd_v//"="/%3D}"
+      else
+        _venvd_undo+=("$_venvd_k" 0 "")
+        _venvd_rec+=";\$$_venvd_k"
+      fi
+    done
+    _venvd_undo[1]=$_venvd_rec
+    export VIRTUAL_ENV="$_venvd_e[2]" VIRTUAL_ENV_PROMPT="$_venvd_e[4]"
+    if _venvd_exported PYTHONHOME; then unset PYTHONHOME; fi
+    if [[ -n $_venvd_e[5] ]]; then export PIP_REQUIRE_VIRTUALENV=1; fi
+    export PATH="$_venvd_e[3]${_venvd_p:+:$_venvd_p}" VENVD_DIFF="$_venvd_rec"
+    _VENVD_UNDO=("${_venvd_undo[@]}")
+    _VENVD_ROOT=$_venvd_d _VENVD_VE=$_venvd_e[2] _VENVD_STAMP=$_venvd_stamp
+    _VENVD_WATCH=("${(@)_venvd_e[_venvd_w+1,_venvd_w+_venvd_m]}")
+    _VENVD_STAMPS=("${(@)_venvd_e[_venvd_w+_venvd_m+1,_venvd_w+2*_venvd_m]}")
+    _venvd_own_deactivate
+  else
+    export PATH="$_venvd_p"
+    _VENVD_UNDO=() _VENVD_WATCH=() _VENVD_STAMPS=()
+    _VENVD_ROOT= _VENVD_VE= _VENVD_STAMP=$_VENVD_NOWHERE
+    _venvd_give_back_deactivate
+  fi
+  _VENVD_PWD=$PWD
+  _VENVD_CHAIN=("${_venvd_chain[@]}")
   return 0
 }
 
@@ -140,7 +296,7 @@ _venvd_unchanged() {
 _venvd_hook() {
   local _venvd_status=$?
   emulate -L zsh
-  _venvd_unchanged || _venvd_export
+  _venvd_unchanged || _venvd_cached || _venvd_export
   return $_venvd_status
 }
 
