@@ -30,6 +30,185 @@ function __venvd_export
         $__venvd_command export fish $argv | string collect)
     or return 0
     printf '%s\n' $code | source
+    __venvd_remember
+end
+
+# The activation cache (src/venvd/activation_cache.py): each export hands over, in
+# _VENVD_ENTRY, the facts of a plain activation of its project; they are filed here, in
+# this shell's memory (no file is read per cd), under the project's root (the list
+# __venvd_croots; entry n is the list __venvd_ce_<n>), and entering that root again
+# applies them with builtins while every path they depend on has its stamp and every
+# variable they read its value. _VENVD_UNDO is the undo of the record in force, so
+# leaving is builtins too. (Command substitutions of builtins start no process in fish.)
+set -g __venvd_croots
+set -g __venvd_nowhere
+function __venvd_remember
+    set -q _VENVD_ENTRY[1]; or return 0
+    set -l n (contains -i -- $_VENVD_ENTRY[1] $__venvd_croots)
+    if not set -q _VENVD_ENTRY[2]
+        test -n "$n"; and set -g __venvd_ce_$n  # forgotten
+    else
+        if test -z "$n"
+            set -a __venvd_croots $_VENVD_ENTRY[1]
+            set n (count $__venvd_croots)
+        end
+        set -g __venvd_ce_$n $_VENVD_ENTRY
+        set -g __venvd_nowhere $_VENVD_ENTRY[8]
+    end
+    set -g _VENVD_ENTRY
+end
+
+# A variable set in the shell but not exported is one the core does not see: the core
+# decides then, as it does for anything the cache does not hold.
+function __venvd_plain_env
+    for k in PATH VENVD_DIFF VIRTUAL_ENV VIRTUAL_ENV_PROMPT PYTHONHOME PIP_REQUIRE_VIRTUALENV
+        set -q $k; and not set -qx $k; and return 1
+    end
+    return 0
+end
+
+# Enter or leave a project as `venvd export` would, from the cache; 1: the core decides.
+# The same rules as envdiff.env_change: leaving takes out the first PATH entry that is
+# venvd's and restores the saved variables (unset: unset if exported); entering saves
+# the managed variables as the environment has them, prepends the bin dir and writes the
+# record exactly as Record.encode does.
+function __venvd_cached
+    test -z "$_VENVD_OFF"; and test "$VIRTUAL_ENV" = "$_VENVD_VE"; or return 1
+    string match -q -- '/*' $PWD; and not string match -q -- '*//*' $PWD; and test -d $PWD; or return 1
+    __venvd_plain_env; or return 1
+    if test -n "$VENVD_DIFF"
+        test "$VENVD_DIFF" = "$_VENVD_UNDO[1]"; and test "$VIRTUAL_ENV" = "$_VENVD_UNDO[2]"; or return 1
+    else
+        test -z "$VIRTUAL_ENV"; or return 1
+    end
+    set -l d $PWD
+    set -l chain
+    while not __venvd_has_marker $d
+        if test "$d" = /
+            set d ''
+            break
+        end
+        set -a chain $d
+        set d (string replace -r '/[^/]*$' '' -- $d)
+        test -z "$d"; and set d /
+    end
+    test "$d" != "$_VENVD_ROOT"; or return 1  # the same project: something else changed
+    set -l e
+    set -l w 0
+    set -l m 0
+    if test -n "$d"
+        set -l n (contains -i -- $d $__venvd_croots); or return 1
+        set -l ref __venvd_ce_$n
+        set e $$ref
+        set -q e[2]; or return 1
+        test -e "$e[7]"; or return 1
+        set -l i 10
+        set -l last (math 10 + 3 \* $e[9])
+        while test $i -lt $last
+            set -l k $e[$i]
+            set -l i1 (math $i + 1)
+            set -l i2 (math $i + 2)
+            if test "$e[$i1]" = 1
+                set -qx $k; and test "$$k" = "$e[$i2]"; or return 1
+            else
+                not set -qx $k; or return 1
+            end
+            set i (math $i + 3)
+        end
+        set w $i
+        set m $e[$w]
+        set -l j (math $w + 1)
+        set -l end (math $w + $m)
+        while test $j -le $end
+            set -l file $e[$j]
+            set -l js (math $j + $m)
+            set -l stamp $e[$js]
+            if test -n "$stamp"
+                if test "$file" -nt "$stamp"; or test "$file" -ot "$stamp"
+                    return 1
+                end
+            else if test -e "$file"
+                return 1
+            end
+            set j (math $j + 1)
+        end
+        for dir in $chain
+            test "$dir" -nt "$e[7]"; and return 1
+        end
+    else
+        test -n "$__venvd_nowhere"; and test -e "$__venvd_nowhere"; or return 1
+        set chain
+    end
+    # Decided: the environment changes, as the core's output would change it.
+    set -l p $PATH
+    if test -n "$VENVD_DIFF"
+        set -l at (contains -i -- $_VENVD_UNDO[3] $p); and set -e p[$at]
+        set -l i 4
+        while test $i -le (count $_VENVD_UNDO)
+            set -l k $_VENVD_UNDO[$i]
+            set -l i1 (math $i + 1)
+            set -l i2 (math $i + 2)
+            if test "$_VENVD_UNDO[$i1]" = 1
+                set -gx $k $_VENVD_UNDO[$i2]
+            else if set -qx $k
+                set -e -g $k
+            end
+            set i (math $i + 3)
+        end
+        set -e -g VENVD_DIFF
+    end
+    if test -n "$d"
+        set -l rec $e[6]
+        set -l undo '' $e[2] $e[3]
+        for k in PIP_REQUIRE_VIRTUALENV PYTHONHOME VIRTUAL_ENV VIRTUAL_ENV_PROMPT
+            test $k != PIP_REQUIRE_VIRTUALENV; or test -n "$e[5]"; or continue
+            if set -qx $k
+                set -l v "$$k"
+                set -a undo $k 1 $v
+                set v (string replace -a -- '%' '%25' $v | string collect)
+                set v (string replace -a -- ';' '%3B' $v | string collect)
+                set v (string replace -a -- '=' '%3D' $v | string collect)
+                set rec "$rec;\$$k=$v"
+            else
+                set -a undo $k 0 ''
+                set rec "$rec;\$$k"
+            end
+        end
+        set undo[1] $rec
+        set -gx VIRTUAL_ENV $e[2]
+        set -gx VIRTUAL_ENV_PROMPT $e[4]
+        set -qx PYTHONHOME; and set -e -g PYTHONHOME
+        test -n "$e[5]"; and set -gx PIP_REQUIRE_VIRTUALENV 1
+        set -gx PATH $e[3] $p
+        set -gx VENVD_DIFF $rec
+        set -g _VENVD_UNDO $undo
+        set -g _VENVD_ROOT $d
+        set -g _VENVD_VE $e[2]
+        set -g _VENVD_STAMP $e[7]
+        set -g _VENVD_WATCH
+        set -g _VENVD_STAMPS
+        if test $m -gt 0
+            set -l a (math $w + 1)
+            set -l b (math $w + $m)
+            set -l c (math $w + $m + 1)
+            set -l z (math $w + 2 \* $m)
+            set -g _VENVD_WATCH $e[$a..$b]
+            set -g _VENVD_STAMPS $e[$c..$z]
+        end
+        __venvd_own_deactivate
+    else
+        set -gx PATH $p
+        set -g _VENVD_UNDO
+        set -g _VENVD_WATCH
+        set -g _VENVD_STAMPS
+        set -g _VENVD_ROOT ''
+        set -g _VENVD_VE ''
+        set -g _VENVD_STAMP $__venvd_nowhere
+        __venvd_give_back_deactivate
+    end
+    set -g _VENVD_PWD $PWD
+    set -g _VENVD_CHAIN $chain
+    return 0
 end
 
 function __venvd_deactivate
@@ -151,6 +330,6 @@ end
 
 function __venvd_hook --on-variable PWD --on-event fish_prompt
     set -l venvd_status $status
-    __venvd_unchanged; or __venvd_export
+    __venvd_unchanged; or __venvd_cached; or __venvd_export
     return $venvd_status
 end

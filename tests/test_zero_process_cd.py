@@ -21,21 +21,28 @@ from tests.wheelhouse import FAILING_REQUIREMENT
 
 HOSTILE = "-it's $HOME \"q\" \\ `x`\nnl \U0001F600 ;=% end"
 # How each shell is told to forget its cache, and to lose its core (export does nothing).
-FORGET = {"bash": "_VENVD_CI=()", "zsh": "_VENVD_CI=()"}
-NO_CORE = {"bash": "_venvd_command=(false)", "zsh": "_venvd_command=(false)"}
-CACHED_SHELLS = ["bash", "zsh"]
+FORGET = {"bash": "_VENVD_CI=()", "zsh": "_VENVD_CI=()", "fish": "set -g __venvd_croots"}
+NO_CORE = {"bash": "_venvd_command=(false)", "zsh": "_venvd_command=(false)", "fish": "set -g __venvd_command false"}
+HAS_DEACTIVATE = {"bash": "typeset -f deactivate >/dev/null", "zsh": "typeset -f deactivate >/dev/null",
+                  "fish": "functions -q deactivate"}
+USER_PATH = {"bash": "PATH=/user-first:$PATH:/user-last", "zsh": "PATH=/user-first:$PATH:/user-last",
+             "fish": "set PATH /user-first $PATH /user-last"}
+CACHED_SHELLS = ["bash", "zsh", "fish"]
 
 
 def snapshot(shell, out: Path) -> tuple[dict[str, str], str]:
     """The shell's exported environment (as a child process sees it) and its deactivate."""
     said = shell.run(f"env -0 > {shlex.quote(str(out))}; "
-                     "if typeset -f deactivate >/dev/null; then echo has-deactivate; else echo no-deactivate; fi")
+                     + (f"if {HAS_DEACTIVATE[shell.name]}; echo has-deactivate; else; echo no-deactivate; end"
+                        if shell.name == "fish" else
+                        f"if {HAS_DEACTIVATE[shell.name]}; then echo has-deactivate; else echo no-deactivate; fi"))
     env = {}
     for item in out.read_bytes().split(b"\0"):
         if item:
             key, _, value = item.partition(b"=")
             env[key.decode()] = value.decode("utf-8", "surrogateescape")
     env.pop("_", None)
+    env.pop("ZDOTDIR", None)  # each test shell has its own rc dir
     return env, said.splitlines()[-1]
 
 
@@ -68,7 +75,7 @@ def test_the_cache_gives_exactly_the_env_the_core_gives(open_shell, home: Path, 
         warm(shell, [pipless])
     cached.run(NO_CORE[shell_name])
     steps = ['cd "$PLAIN_DIR"', "cd ..", 'cd "$HOSTILE_DIR"', 'cd "$PLAIN_DIR/src/pkg"', "cd /",
-             'cd "$PIPLESS_DIR"', 'cd "$HOSTILE_DIR"', "PATH=/user-first:$PATH:/user-last; cd /tmp",
+             'cd "$PIPLESS_DIR"', 'cd "$HOSTILE_DIR"', f"{USER_PATH[shell_name]}; cd /tmp",
              'cd "$PLAIN_DIR"', 'cd "$PIPLESS_DIR"', "cd ~"]
     seen = set()
     for number, step in enumerate(steps):
@@ -104,8 +111,9 @@ def test_entering_and_leaving_a_cached_project_forks_no_process(name: str, home:
         shell.run("true")
         before = len(trace.read_text(errors="replace").splitlines())
         for step in (f"cd {shlex.quote(str(first))}", "cd /", f"cd {shlex.quote(str(first / 'src'))}",
-                     'cd "$SECOND"', "cd ~", 'cd "$SECOND"', f"cd {shlex.quote(str(first))}", "cd /tmp"):
-            shell.run(step)
+                     'cd "$SECOND"', "cd ~", 'cd "$SECOND"', f"cd {shlex.quote(str(first))}", 'cd "$SECOND"',
+                     "true", "true", "cd /tmp", "true"):
+            shell.run(step)  # `true`: the state the cache left makes the next prompts no-ops
         lines = trace.read_text(errors="replace").splitlines()[before:]
         assert shell.getenv("VIRTUAL_ENV") is None
     spawned = [line for line in lines if _SPAWN.match(line) and "CLONE_THREAD" not in line]
@@ -121,14 +129,24 @@ def _active(shell) -> "str | None":
 def test_every_change_the_decision_depends_on_goes_to_the_core(open_shell, home: Path, shell_name: str) -> None:
     project = make_project(home / "proj", "3.12")
     venv = str(project / ".venv")
+    other = make_project(home / "other", "3.12")  # (allowing it changes the trust store)
     shell = open_shell()
-    warm(shell, [project])
+    warm(shell, [project, other])
     enter = f"cd {shlex.quote(str(project))}"
 
-    # An input edited: the core runs (it says what it does about the new request).
+    # An input edited while inside, after an entry the cache made from another project:
+    # the watch list it left in force sees it at the next prompt.
+    shell.run(f"cd {shlex.quote(str(other))}")
+    assert shell.run(enter) == ""  # the cache's: nothing said
+    shell.run("true")
     (project / ".python-version").write_text("3.11\n")
-    out = shell.run(enter)
+    out = shell.run("true")
     assert "3.11" in out and _active(shell) == venv, out
+    shell.run("cd /")
+    # An input edited while outside: the core runs on entering.
+    (project / ".python-version").write_text("3.12\n")
+    out = shell.run(enter)
+    assert "3.12" in out and _active(shell) == venv, out
     shell.run("cd /")
     shell.run(enter)  # cached again (silent)
     shell.run("cd /")
@@ -161,7 +179,8 @@ def test_every_change_the_decision_depends_on_goes_to_the_core(open_shell, home:
     manual = home / "manual"
     subprocess.run([str(project / ".venv" / "bin" / "python"), "-m", "venv", "--without-pip", str(manual)],
                    check=True)
-    shell.run(f". {shlex.quote(str(manual / 'bin' / 'activate'))}")
+    activate = manual / "bin" / ("activate.fish" if shell_name == "fish" else "activate")
+    shell.run(f"source {shlex.quote(str(activate))}")
     shell.run(enter)
     assert _active(shell) == str(manual)
     shell.run("deactivate; cd /")
