@@ -209,3 +209,41 @@ def test_a_failed_sync_is_said_again_not_cached(open_shell, home: Path, shell_na
     again = shell.run(enter)
     assert "last sync" in again and "failed" in again, again
     shell.run("cd /")
+
+
+@pytest.mark.shells
+@pytest.mark.parametrize("name", CACHED_SHELLS)
+def test_a_new_shell_enters_a_known_project_with_no_process(name: str, home: Path, tmp_path: Path) -> None:
+    from tests.shellharness import SHELLS, shell_env
+    from tests.test_hot_path import _SPAWN, _strace, _traced
+
+    strace = _strace()
+    project = make_project(home / HOSTILE, "3.12")
+    with SHELLS[name](tmp_path / "rc-first", shell_env(), home) as shell:
+        warm(shell, [project])  # the core saved the activation in the user's cache dir
+    trace = tmp_path / "strace.txt"
+    with _traced(SHELLS[name], strace, trace)(tmp_path / "rc", shell_env({"P": str(project)}), home) as shell:
+        shell.run("true")
+        before = len(trace.read_text(errors="replace").splitlines())
+        shell.run('cd "$P"')
+        shell.run("cd /")
+        lines = trace.read_text(errors="replace").splitlines()[before:]
+        shell.run('cd "$P"')
+        assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+    spawned = [line for line in lines if _SPAWN.match(line) and "CLONE_THREAD" not in line]
+    assert not spawned, f"{name}: a new shell's first cd into a known project forked:\n" + "\n".join(spawned)
+
+
+@pytest.mark.parametrize("shell_name", CACHED_SHELLS)
+def test_saved_entries_hold_no_value_of_the_inputs_own_variables(home: Path, shell_name: str) -> None:
+    from venvd.activation_cache import READ_VARIABLES, save, saved
+
+    cache = home / "cache"
+    plain = ["/p", "/p/.venv", "/p/.venv/bin", "p", "", "v=1", "/s/1", "/s/0", str(len(READ_VARIABLES))]
+    plain += [x for name in READ_VARIABLES for x in (name, "0", "")] + ["0"]
+    save(plain, str(cache))
+    secret = plain[:8] + [str(len(READ_VARIABLES) + 1)] + plain[9:-1] + ["TOKEN", "1", "s3cret", "0"]
+    secret[0] = "/q"
+    save(secret, str(cache))
+    assert saved(str(cache)) == [plain]
+    assert all(b"s3cret" not in f.read_bytes() for f in (cache / "activations").iterdir())

@@ -123,3 +123,84 @@ def _memo_variables(venv: str) -> "Optional[tuple[str, ...]]":
     if not isinstance(variables, tuple) or not all(isinstance(v, str) for v in variables):
         return None
     return variables
+
+
+# -- kept for new shells ---------------------------------------------------------------------
+# A new shell has no entries in memory; ``venvd hook`` (which runs once as the shell starts)
+# hands it the ones the core saved here, so its first cd into a known project is builtins
+# too. Only entries whose inputs use no environment variables of their own are saved
+# (``${VARS}`` values may be secrets, and an entry holds the values it compares); each
+# one is still checked against its stamps and values when used.
+ENTRIES_DIR = "activations"
+KEEP_ENTRIES = 64  # the most recently saved; the hook text grows with each
+
+
+def save(entry: list[str], cache: str) -> None:
+    """Write *entry* (``entry_state``'s) atomically under *cache*, once per change."""
+    import marshal
+    import zlib
+
+    if len(entry) < 10 or entry[8] != str(len(READ_VARIABLES)):
+        return  # the inputs name variables of their own: their values are not written down
+    try:
+        for text in entry:
+            text.encode("utf-8")
+    except UnicodeEncodeError:
+        return  # a name the hook text (UTF-8) cannot carry
+    directory = os.path.join(cache, ENTRIES_DIR)
+    root = entry[0].encode("utf-8")
+    path = os.path.join(directory, f"{zlib.crc32(root):08x}-{len(root)}")
+    data = marshal.dumps(tuple(entry))
+    from .errors import VenvdError
+    from .safeio import LIMIT_SMALL, read_optional
+
+    try:
+        if read_optional(path, LIMIT_SMALL) == data:
+            return
+    except VenvdError:  # not a regular file, or too large: replaced
+        pass
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache: the next export tries again
+
+
+def saved(cache: str) -> list[list[str]]:
+    """The saved entries, newest first, at most ``KEEP_ENTRIES`` (older ones are removed)."""
+    import marshal
+
+    from .errors import VenvdError
+    from .safeio import LIMIT_SMALL, read_bytes
+
+    directory = os.path.join(cache, ENTRIES_DIR)
+    try:
+        names = [n for n in os.listdir(directory) if not n.endswith(".tmp")]
+    except OSError:
+        return []
+    dated = []
+    for name in names:
+        path = os.path.join(directory, name)
+        try:
+            dated.append((os.stat(path).st_mtime_ns, path))
+        except OSError:
+            pass
+    dated.sort(reverse=True)
+    out = []
+    for number, (_mtime, path) in enumerate(dated):
+        if number >= KEEP_ENTRIES:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+            continue
+        try:
+            entry = marshal.loads(read_bytes(path, LIMIT_SMALL))
+        except (OSError, VenvdError, EOFError, ValueError, TypeError):
+            continue
+        if isinstance(entry, tuple) and len(entry) > 9 and all(isinstance(t, str) for t in entry):
+            out.append(list(entry))
+    return out

@@ -94,4 +94,20 @@ class Shell:
             text = f.read()
         for placeholder, value in self.replacements(command, dirs).items():
             text = text.replace(placeholder, value)
-        return text
+        return text + self.saved_entries()
+
+    remember = ""  # the hook's function that files an activation cache entry (none: no cache)
+
+    def saved_entries(self) -> str:
+        """The activations the core saved (activation_cache.py), filed by the new shell's
+        hook as it loads: its first cd into a known project starts no process either."""
+        if not self.remember:
+            return ""
+        from ..activation_cache import saved
+        from ..paths import cache_dir
+
+        lines = []
+        for entry in saved(cache_dir()):
+            lines.append(self.set_state("_VENVD_ENTRY", entry))
+            lines.append(self.remember)
+        return "".join(line + "\n" for line in lines)

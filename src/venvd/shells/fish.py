@@ -9,6 +9,7 @@ class Fish(Shell):
     name = "fish"
     script = "venvd.fish"
     path_is_list = True
+    remember = "__venvd_remember"
 
     def quote(self, value: str) -> str:
         # In fish single quotes only \\ and \' are escapes.

@@ -34,8 +34,10 @@ class PosixShell(Shell):
 class Bash(PosixShell):
     name = "bash"
     script = "venvd.bash"
+    remember = "_venvd_remember"
 
 
 class Zsh(PosixShell):
     name = "zsh"
     script = "venvd.zsh"
+    remember = "_venvd_remember"
