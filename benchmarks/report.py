@@ -46,7 +46,8 @@ def prompt_table(prompt: dict[str, Any]) -> list[str]:
 
 def cd_table(cd: dict[str, Any]) -> list[str]:
     labels = {"within": "within a project", "nonproject": "between non-project dirs",
-              "enter": "into a ready project", "leave": "out of a project"}
+              "enter": "into a ready project", "leave": "out of a project",
+              "first": "first cd into a project, new shell"}
     lines = ["| shell | cd | tool | added over no hook | Python runs / cd | forks / cd | venvd / tool |",
              "|---|---|---|---|---|---|---|"]
     for shell, scenarios in cd.items():
@@ -94,6 +95,20 @@ def budgets(results: dict[str, Any]) -> list[str]:
             ok = None if v is None or p is None else v <= limit * p
             lines.append(f"| cd into a ready project, {shell}: ≤ {limit}× {peer} | venvd {_ms(v)}, "
                          f"{peer} {_ms(p)} ({_ratio(v, p)}) | {_verdict(ok)} |")
+        # Issue 12: a ready project entered and left again with the hook's cache.
+        for label, text in (("enter", "cd into a ready project"), ("leave", "cd out of it")):
+            cell = scenarios.get(label, {})
+            v, p = cell.get("venvd", {}).get("added"), cell.get("mise", {}).get("added")
+            forks = cell.get("venvd", {}).get("forks_per_cd")
+            ok = None if v is None or p is None or forks is None else v <= 0.1 * p and forks == 0
+            lines.append(f"| {text}, {shell}: 0 processes and ≤ 0.1× mise | venvd {_ms(v, 3)}, {_num(forks)} forks / cd; "
+                         f"mise {_ms(p)} ({_ratio(v, p)}) | {_verdict(ok)} |")
+        first = scenarios.get("first", {})
+        v, p = first.get("venvd", {}).get("added"), first.get("mise", {}).get("added")
+        if v is not None:
+            ok = None if p is None else v <= 1.2 * p
+            lines.append(f"| first cd into a project in a new shell, {shell}: ≤ 1.2× mise | venvd {_ms(v)}, "
+                         f"mise {_ms(p)} ({_ratio(v, p)}) | {_verdict(ok)} |")
     onboarding = results.get("onboarding", {})
     for kind, limit in (("uv", 1.2), ("pip", 0.6)):
         cell = onboarding.get(kind)

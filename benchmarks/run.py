@@ -208,6 +208,7 @@ class Bench:
                 cd[shell_name] = self._cds(opened, n_cd)
             finally:
                 terminate_all(opened)
+            cd[shell_name]["first"] = self._first_cd(shell_name, 3 if self.quick else 8)
         self.results["prompt"] = prompt
         self.results["cd"] = cd
 
@@ -279,6 +280,26 @@ class Bench:
             for cell in cells.values():
                 cell["median"] = median(cell["samples"])
                 cell["added"] = median([t - b for t, b in zip(cell["samples"], base_samples)])
+        return out
+
+    def _first_cd(self, shell_name: str, n: int) -> dict[str, Any]:
+        """The first cd into a ready project in a new shell, each sample a shell of its own
+        (venvd's hook gets the saved activations as it loads: no `venvd export` here)."""
+        out: dict[str, Any] = {}
+        tools.log(f"{shell_name}: first cd in a new shell, {n} of each")
+        for i in range(n):
+            for tool in self.tools:
+                sh = BenchShell(shell_name, tool, self.work / "rc" / shell_name / f"{tool}-first", self.env,
+                                self.outside / "a", self.commands).start()
+                try:
+                    sh.batch("true", 3)
+                    out.setdefault(tool, {"samples": []})["samples"].append(sh.command(f"cd {self.cd_dir[tool]}"))
+                finally:
+                    terminate_all([sh])
+        base = out["none"]["samples"]
+        for cell in out.values():
+            cell["median"] = median(cell["samples"])
+            cell["added"] = median([t - b for t, b in zip(cell["samples"], base)])
         return out
 
     # -- 3 and 4: onboarding and sync --------------------------------------------------------
