@@ -104,10 +104,15 @@ class Shell:
         if not self.remember:
             return ""
         from ..activation_cache import saved
+        from ..errors import VenvdError
         from ..paths import cache_dir
 
+        try:
+            entries = saved(cache_dir())
+        except (OSError, VenvdError):
+            return ""  # a cache: without it the first cd runs `venvd export`, as it always did
         lines = []
-        for entry in saved(cache_dir()):
+        for entry in entries:
             lines.append(self.set_state("_VENVD_ENTRY", entry))
             lines.append(self.remember)
         return "".join(line + "\n" for line in lines)
