@@ -91,3 +91,24 @@ def test_a_change_of_the_users_uv_config_is_a_change_of_the_inputs(home: Path, o
     os.utime(own_uv_config, ns=(1, 1))  # even an older mtime: the bytes changed
     said = export(project, VENVD_INSTALLER="uv")
     assert "synced" in said, said
+
+
+def test_installer_config_outside_the_project_is_hashed_not_watched_at_every_prompt(
+        home: Path, own_uv_config: Path) -> None:
+    """A dozen config paths and their directories (``/etc`` among them) would double the
+    hook's per-prompt work; they are compared whenever venvd runs for the project instead."""
+    import json
+    import subprocess
+
+    from tests.conftest import venvd_script
+
+    project = make_project(home / "proj", "3.12")
+    (project / "requirements.txt").write_text(f"{ALPHA}\n")
+    export(project, VENVD_INSTALLER="uv")
+    r = subprocess.run([venvd_script(), "export", "json"], cwd=project, capture_output=True, text=True,
+                       env=dict(os.environ, PWD=str(project), VENVD_INSTALLER="uv"))
+    watched = json.loads(r.stdout)["state"]["_VENVD_WATCH"]
+    assert str(project / "requirements.txt") in watched
+    outside = [p for p in watched if p.endswith(("pip.conf", "pip.ini")) or p == str(own_uv_config)
+               or p in ("/etc", "/etc/uv", "/etc/xdg/pip", str(own_uv_config.parent))]
+    assert outside == [], watched

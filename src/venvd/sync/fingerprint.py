@@ -106,6 +106,21 @@ def memo_path(venv: str) -> str:
     return os.path.join(venv, STATE_DIR, MEMO)
 
 
+# Installer config files (installers/configfiles.py): pip's everywhere, uv's outside the project.
+_CONFIG_NAMES = ("pip.conf", "pip.ini")
+
+
+def hook_watches(path: str, root: str) -> bool:
+    """Whether the hook's per-prompt check should stat *path*. Installer config outside the
+    project (``~/.config/uv/uv.toml``, ``/etc/pip.conf``, a venv's ``pip.conf``: a dozen paths
+    and their directories, ``/etc`` among them) is hashed into the fingerprint and compared
+    whenever venvd runs for the project, but is not worth two file tests at every prompt."""
+    name = os.path.basename(path)
+    if name in _CONFIG_NAMES:
+        return False
+    return not (name == "uv.toml" and os.path.dirname(path) != root)
+
+
 def quick(venv: str, root: str, context: str, environ: Mapping[str, str], watch: "Watch") -> Optional[str]:
     """The current fingerprint when the memo proves the inputs unchanged, else None.
 
@@ -125,8 +140,9 @@ def quick(venv: str, root: str, context: str, environ: Mapping[str, str], watch:
     if fmt != MEMO_FORMAT or version != sys.version_info[:2] or ctx != context:
         return None
     for path, sig in sigs:
-        watch.add_input(path)
-        watch.add(os.path.dirname(path))
+        if hook_watches(path, root):
+            watch.add_input(path)
+            watch.add(os.path.dirname(path))
     for path, sig in sigs:
         if signature(path) != sig:
             return None
