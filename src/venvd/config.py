@@ -38,22 +38,45 @@ KEYS: dict[str, tuple[type, Optional[tuple[str, ...]]]] = {
     "all-extras": (bool, None),
     "seed-pip": (bool, None),  # keep pip in a venv whose sync would remove it (installers)
 }
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 class Config:
-    """What venvd needs from a project's files, already validated."""
+    """What venvd needs from a project's files, already validated.
 
-    __slots__ = ("tool", "requires_python", "name", "warnings", "tool_python")
+    *pending*: the pyproject.toml beside a uv.lock was not parsed (it holds no ``[tool]``
+    table, see ``tomlfile.may_hold_tool``); its ``[project]`` fields are read when first asked for,
+    which a project with a ``.python-version`` never does: its first entry imports no
+    TOML parser (tomllib with typing, re and datetime: ~20 ms)."""
+
+    __slots__ = ("tool", "_requires_python", "_name", "warnings", "tool_python", "pending")
 
     def __init__(self, tool: dict[str, Any], requires_python: Optional[str], name: Optional[str], warnings: list[str],
-                 tool_python: Optional[tuple[str, str]] = None):
+                 tool_python: Optional[tuple[str, str]] = None, pending: Optional[str] = None):
         self.tool = tool  # validated [tool.venvd] (or venvd.toml) table
-        self.requires_python = requires_python
-        self.name = name
+        self._requires_python = requires_python
+        self._name = name
         self.warnings = warnings
         # The Python poetry's or pipenv's files ask for: (PEP 440 range or version, where).
         self.tool_python = tool_python
+        self.pending = pending  # the pyproject.toml whose [project] is read on demand
+
+    def _project_fields(self) -> None:
+        if self.pending is not None:
+            from .tomlfile import read_toml
+
+            path, self.pending = self.pending, None
+            self._requires_python, self._name = _project_table(read_toml(path))
+
+    @property
+    def requires_python(self) -> Optional[str]:
+        self._project_fields()
+        return self._requires_python
+
+    @property
+    def name(self) -> Optional[str]:
+        self._project_fields()
+        return self._name
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.tool.get(key, default)
@@ -90,7 +113,7 @@ def _validate(table: Any, source: str) -> tuple[dict[str, Any], list[str]]:
 
 
 def _parse(root: str) -> Config:
-    from .tomlfile import read_toml
+    from .tomlfile import loads_toml, read_toml
 
     tool: dict[str, Any] = {}
     warnings: list[str] = []
@@ -99,14 +122,20 @@ def _parse(root: str) -> Config:
     pyproject = os.path.join(root, "pyproject.toml")
     # exists, not isfile: a pyproject.toml that is a FIFO or a link to /dev/zero is a
     # line from read_toml (safeio), not silently no settings (a dangling link is no file).
+    pending = None
     if os.path.exists(pyproject):
-        data = pyproject_data = read_toml(pyproject)
-        project = data.get("project")
-        if isinstance(project, dict):
-            rp = project.get("requires-python")
-            requires_python = rp if isinstance(rp, str) else None
-            nm = project.get("name")
-            name = nm if isinstance(nm, str) else None
+        from .tomlfile import may_hold_tool, read_toml_bytes
+
+        raw = read_toml_bytes(pyproject)
+        # Beside a uv.lock the file is uv's to read (the sync never parses [project]): a
+        # syntax error in it is said by uv. Elsewhere it is parsed now, so a bad file is one
+        # line before any venv is made.
+        if may_hold_tool(raw) or not os.path.exists(os.path.join(root, "uv.lock")):
+            data = pyproject_data = loads_toml(raw, pyproject)
+            requires_python, name = _project_table(data)
+        else:
+            data = {}
+            pending = pyproject  # no [tool] table: [project] is parsed if it is ever needed
         section = data.get("tool", {}).get("venvd") if isinstance(data.get("tool"), dict) else None
         if section is not None:
             tool, warnings = _validate(section, f"{pyproject} [tool.venvd]")
@@ -120,19 +149,30 @@ def _parse(root: str) -> Config:
         warnings += more_warnings
     if "lock" in tool and "requirements" in tool:
         raise VenvdError(f"[tool.venvd] has both lock = {tool['lock']!r} and requirements; name one of them")
-    return Config(tool, requires_python, name, warnings, _tool_python(root, pyproject_data))
+    return Config(tool, requires_python, name, warnings, _tool_python(root, pyproject_data), pending)
+
+
+def _project_table(data: dict[str, Any]) -> tuple[Optional[str], Optional[str]]:
+    """``[project] requires-python`` and ``name`` (None where absent or not a string)."""
+    project = data.get("project")
+    if not isinstance(project, dict):
+        return None, None
+    rp, nm = project.get("requires-python"), project.get("name")
+    return (rp if isinstance(rp, str) else None), (nm if isinstance(nm, str) else None)
 
 
 def _tool_python(root: str, pyproject_data: Optional[dict[str, Any]]) -> Optional[tuple[str, str]]:
     """poetry's python constraint, else Pipfile's (pdm keeps it in [project] requires-python)."""
-    from . import toolpython
+    # toolpython imports typing (~3 ms): only for a [tool] table or a Pipfile.
+    if pyproject_data is not None and "tool" in pyproject_data:
+        from . import toolpython
 
-    if pyproject_data is not None:
         found = toolpython.from_pyproject(pyproject_data, os.path.join(root, "pyproject.toml"))
         if found is not None:
             return found
     pipfile = os.path.join(root, "Pipfile")
     if os.path.lexists(pipfile):
+        from . import toolpython
         from .tomlfile import read_toml
 
         return toolpython.from_pipfile(read_toml(pipfile), pipfile)
@@ -165,9 +205,9 @@ def load_config(root: str, cache_dir: Optional[str] = None) -> Config:
 
         cached = marshal.loads(read_bytes(path, LIMIT_SMALL))
         if cached[0] == signature:
-            tool, requires_python, name, _warnings, tool_python = cached[1]
+            tool, requires_python, name, _warnings, tool_python, pending = cached[1]
             # Warnings were shown when the files were parsed; not again on every cd.
-            return Config(tool, requires_python, name, [], tool_python)
+            return Config(tool, requires_python, name, [], tool_python, pending)
     except (OSError, VenvdError, EOFError, ValueError, TypeError, IndexError, KeyError):
         pass  # missing, corrupt or planted (safeio's UnsafeFile) cache: parse again
     config = _parse(root)
@@ -175,8 +215,9 @@ def load_config(root: str, cache_dir: Optional[str] = None) -> Config:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
-            marshal.dump((signature, (config.tool, config.requires_python, config.name, config.warnings,
-                                      config.tool_python)), f)
+            # A pending [project] stays pending in the cache (reading it here would parse it).
+            marshal.dump((signature, (config.tool, config._requires_python, config._name, config.warnings,
+                                      config.tool_python, config.pending)), f)
         os.replace(tmp, path)
     except OSError:
         pass  # a cache we cannot write only costs time

@@ -25,7 +25,7 @@ from .ownership import Refused, check_project
 from .paths import cache_dir
 from .project import Project, current_directory, find_project, walk_up
 from .ui import display_path, printable, say
-from .provenance import debris_of
+from .provenance import debris_of, half_made
 from .venv import bin_dir, cfg_version, is_empty_dir, moved_from, python_path, read_marker, read_pyvenv_cfg
 from .watch import Watch
 
@@ -117,10 +117,17 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
     marker = read_marker(venv)
     cfg = read_pyvenv_cfg(venv)
     usable = cfg is not None and os.path.exists(python_path(venv))
+    populated: list[str] = []  # a creation that ran the first sync: its outcome
     if marker is None and not usable and os.path.lexists(venv):
         # Another shell may be creating it this moment (its directory exists before its
         # marker does): wait for that creation's lock, then look again.
         marker, cfg, usable = _after_creation(venv)
+    half = marker is None and os.path.lexists(venv) and half_made(venv)
+    if half:
+        # uv sync making a fresh uv.lock venv (its python comes before venvd's marker), now in
+        # another shell or killed mid-way: wait for that creation, then look again.
+        marker, cfg, usable = _after_creation(venv)
+        half = marker is None and half_made(venv)  # still: debris of a kill, recreated below
     real_venv = os.path.realpath(venv)
     moved = marker is not None and marker.get("made_for") != real_venv
     if moved:
@@ -129,7 +136,7 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
     ours_ok = marker is not None and marker.get("state") == "ok" and usable and not moved
     if ours_ok and marker.get("request") == key and os.path.exists(marker.get("interpreter", "")):
         pass  # ready: the common case costs no interpreter discovery
-    elif marker is None and os.path.lexists(venv) and not is_empty_dir(venv):
+    elif marker is None and os.path.lexists(venv) and not is_empty_dir(venv) and not half:
         # A venv venvd did not make: used as it is, never rebuilt.
         if not usable:
             raise VenvdError(f"{display_path(venv)} is not a working venv and venvd did not make it; "
@@ -161,13 +168,29 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
             # `seed-pip = true` asks for it (then the sync keeps it).
             seed_pip = bool(config.get("seed-pip")) or not ("uv.lock" in project.markers
                                                              and config.get("sync") != "off")
-            _create(project, venv, interpreter, key, recreate=marker is not None, seed_pip=seed_pip,
-                    retry=options.explicit)
+            populate = None
+            if not seed_pip:
+                # A fresh uv.lock venv: `uv sync --locked` makes it and installs the lock, one
+                # uv process (as `uv sync` by hand) instead of `uv venv` and then `uv sync`.
+                from .sync.engine import first_sync
+
+                def populate() -> bool:
+                    outcome = first_sync(project, config, venv, environ, watch, options, interpreter.path,
+                                         interpreter.version, _uv_prompt(project))
+                    populated.append(outcome)
+                    return bool(outcome)
+            _create(project, venv, interpreter, key, recreate=marker is not None or half, seed_pip=seed_pip,
+                    retry=options.explicit, populate=populate)
+            # Its first sync runs now, whatever the sync mode: the shell is waiting anyway.
+            options.fresh = True
         cfg = read_pyvenv_cfg(venv)
     from .sync.engine import ensure_synced
 
-    # Never raises for a failed sync: the venv as it was stays the one activated.
-    ensure_synced(project, config, venv, environ, watch, options)
+    if populated and populated[0]:
+        options.outcome = populated[0]  # the creation was the first sync (and said how it went)
+    else:
+        # Never raises for a failed sync: the venv as it was stays the one activated.
+        ensure_synced(project, config, venv, environ, watch, options)
     prompt = (cfg or {}).get("prompt") or project.name
     if len(prompt) > 1 and prompt[0] == prompt[-1] and prompt[0] in "'\"":
         prompt = prompt[1:-1]  # the venv module writes it as a Python literal: prompt = '-dash'
@@ -198,15 +221,18 @@ def _clean_debris(venv: str) -> None:
 
 
 def _create(project: Project, venv: str, interpreter, key: str, recreate: bool, seed_pip: bool,
-            retry: bool) -> None:
+            retry: bool, populate=None) -> None:  # populate: Callable[[], bool] | None
     """Create the venv (with uv when it is available, else the stdlib's venv), remembering
     a failure or a Ctrl-C so the next prompt does not start the same attempt again
-    (*retry*: `venvd sync`, which tries again)."""
+    (*retry*: `venvd sync`, which tries again). *populate*: see ``venv.create``."""
     import time
 
     from .venv import create, find_uv, forget_failure, remember_failure, remembered_failure
 
     attempt = f"{key}|{interpreter.path}"
+    if populate is not None:
+        # The creation runs the first sync: a changed lock or pyproject.toml is a new attempt.
+        attempt += "|" + "|".join(_stamp(os.path.join(project.root, n)) for n in ("uv.lock", "pyproject.toml"))
     shown = display_path(venv)
     try:
         venv.encode("utf-8")
@@ -220,17 +246,16 @@ def _create(project: Project, venv: str, interpreter, key: str, recreate: bool, 
         failure = remembered_failure(venv, attempt)
         if failure is not None:
             raise VenvdError(f"creating {shown} {failure} before; 'venvd sync' tries again "
-                             "(so does changing the Python request)")
+                             f"(so does changing the Python request{' or uv.lock' if populate else ''})")
     # uv makes a venv in tens of milliseconds (the stdlib's venv with ensurepip takes
     # seconds), so it is used whenever it is there, whichever installer syncs later.
     uv = find_uv()
     say(f"{'recreating' if recreate else 'creating'} {shown} with Python {interpreter.version} ({interpreter.path})")
     started = time.monotonic()
     try:
-        # The prompt is text in pyvenv.cfg and uv takes only UTF-8 arguments: a name that is
-        # not UTF-8 is spelled with U+FFFD there.
-        prompt = project.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        create(venv, interpreter.path, interpreter.version, prompt, key, uv, seed_pip=seed_pip or uv is None)
+        prompt = _uv_prompt(project)
+        create(venv, interpreter.path, interpreter.version, prompt, key, uv, seed_pip=seed_pip or uv is None,
+               populate=populate if uv is not None else None)
     except KeyboardInterrupt:
         remember_failure(venv, attempt, "was interrupted")
         say(f"creating {shown} was interrupted; nothing is active ('venvd sync' creates it)")
@@ -240,6 +265,20 @@ def _create(project: Project, venv: str, interpreter, key: str, recreate: bool, 
         raise
     forget_failure(venv)
     say(f"{shown} ready in {time.monotonic() - started:.1f}s")
+
+
+def _uv_prompt(project: Project) -> str:
+    # The prompt is text in pyvenv.cfg and uv takes only UTF-8 arguments: a name that is
+    # not UTF-8 is spelled with U+FFFD there.
+    return project.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _stamp(path: str) -> str:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "-"
+    return f"{st.st_size}:{st.st_mtime_ns}"
 
 
 def _watch_project(watch: Watch, pwd: str, project: Project) -> None:

@@ -39,13 +39,18 @@ def new_token() -> str:
     return os.urandom(16).hex()
 
 
-def write(real: str, token: str, st: os.stat_result, debris: bool = False) -> None:
-    """Record that venvd made (or set aside, *debris*) the directory at *real* (a real path)."""
+def write(real: str, token: str, st: os.stat_result, debris: bool = False, creating: bool = False) -> None:
+    """Record that venvd made (or set aside, *debris*) the directory at *real* (a real path).
+
+    *creating*: the directory is being filled by ``uv sync`` itself (a fresh uv.lock venv),
+    which needs it empty, so no marker can be inside yet; see ``half_made``."""
     from .envdiff import encode_pairs
 
     fields = [("venv", real), ("dev", str(st.st_dev)), ("ino", str(st.st_ino)), ("token", token)]
     if debris:
         fields.append(("debris", "1"))
+    if creating:
+        fields.append(("creating", "1"))
     path = _record_file(real)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}.{os.getpid()}.tmp"
@@ -96,6 +101,35 @@ def proven(venv: str, marker: "dict[str, str]") -> bool:
         return _same(record, os.stat(venv))
     except OSError:
         return False
+
+
+def half_made(venv: str) -> bool:
+    """*venv* is a directory venvd made for a creation that has not finished (running now,
+    or killed with -9): its record says so and names this very directory, and it holds no
+    marker. Such a venv may look usable (uv made its python first) but is venvd's to
+    replace, never the user's."""
+    from .venv import CREATED, STATE_DIR
+
+    if os.path.lexists(os.path.join(venv, STATE_DIR, CREATED)):
+        return False
+    real = os.path.realpath(venv)
+    record = read(real)
+    if record is None or not record.get("creating"):
+        return False
+    try:
+        st = os.lstat(venv)
+        written = os.stat(_record_file(real)).st_mtime
+    except OSError:
+        return False
+    if os.path.islink(venv) or not _same(record, st):
+        return False
+    try:
+        cfg_time = os.stat(os.path.join(venv, "pyvenv.cfg")).st_mtime
+    except OSError:
+        return True  # killed before uv wrote it
+    # uv writes pyvenv.cfg moments after the record: a later one is a venv someone made in a
+    # directory that merely reuses the removed one's inode (a kill -9 left the record behind).
+    return cfg_time - written < 60
 
 
 def debris_of(venv: str) -> "list[str]":

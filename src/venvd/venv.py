@@ -13,7 +13,7 @@ import time
 # typing costs ~3 ms of imports (re, enum); this module is on the cd path.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Optional
+    from typing import Callable, Optional
 
 from .envdiff import decode_pairs, encode_pairs
 from .errors import VenvdError
@@ -265,10 +265,16 @@ def _create_in_place(venv: str, interpreter_path: str, version: str, prompt: str
 
 
 def create(venv: str, interpreter_path: str, version: str, prompt: str, request: str, uv: Optional[str],
-           seed_pip: bool = True) -> None:
+           seed_pip: bool = True, populate: Optional[Callable[[], bool]] = None) -> None:
     """Create *venv* from the interpreter (or replace the venvd-made venv there), with
     *uv* when given, else the standard library's venv module. Without *seed_pip* (a
     uv.lock sync follows, which would remove pip and put it back) pip is left to the sync.
+
+    *populate* (a fresh uv.lock venv): called with the venv's directory made, empty and
+    recorded as being created (``provenance.half_made``); it makes the venv itself
+    (``uv sync --locked`` creates it: one uv process instead of ``uv venv`` + ``uv sync``)
+    and returns True, or returns False having touched nothing, and the venv is made as usual.
+    Either way the marker is written only once the venv is complete.
 
     The venv that was there stays in place until the new one is complete, so a
     failed creation leaves the previous environment working.
@@ -291,7 +297,12 @@ def create(venv: str, interpreter_path: str, version: str, prompt: str, request:
                 return  # another shell made it while we waited for the lock
             old = None
             if os.path.lexists(venv):
-                if marker is None:
+                if marker is None and provenance.half_made(venv):
+                    import shutil  # here only: ~3 ms to import
+
+                    # A creation killed mid-way (we hold the lock: none is running): venvd's debris.
+                    shutil.rmtree(venv)
+                elif marker is None:
                     if not is_empty_dir(venv):
                         raise VenvdError(f"{venv} exists and was not made by venvd; it is left alone")
                     os.rmdir(venv)  # a creation killed between mkdir and its record: nothing to lose
@@ -310,17 +321,24 @@ def create(venv: str, interpreter_path: str, version: str, prompt: str, request:
                                      "set [tool.venvd] venv or UV_PROJECT_ENVIRONMENT to a writable place)") from None
                 made = True
                 token = provenance.new_token()
-                provenance.write(real, token, os.stat(venv))
-                write_marker(venv, state="creating", request=request, interpreter=interpreter_path, version=version,
-                             token=token, made_for=real)
-                _create_in_place(venv, interpreter_path, version, prompt, uv, seed_pip)
+                provenance.write(real, token, os.stat(venv), creating=populate is not None)
+                if populate is not None and populate():
+                    _set_prompt(venv, prompt)
+                else:
+                    write_marker(venv, state="creating", request=request, interpreter=interpreter_path,
+                                 version=version, token=token, made_for=real)
+                    _create_in_place(venv, interpreter_path, version, prompt, uv, seed_pip)
                 write_marker(venv, state="ok", request=request, interpreter=interpreter_path, version=version,
                              created=str(int(time.time())), token=token, made_for=real)
+                if populate is not None:
+                    provenance.write(real, token, os.stat(venv))  # complete: no longer half made
             except BaseException:
                 import shutil  # here only: ~3 ms to import
 
                 if made:
                     shutil.rmtree(venv, ignore_errors=True)
+                    # Its inode may be reused for a venv the user makes there: no record names it.
+                    provenance.forget(real)
                 if old is not None:
                     os.rename(old, venv)
                     # The old venv is back at its path: its marker's record names it again.
@@ -337,6 +355,22 @@ def create(venv: str, interpreter_path: str, version: str, prompt: str, request:
 
     finally:
         os.umask(umask)
+
+def _set_prompt(venv: str, prompt: str) -> None:
+    """The prompt venvd gives every venv (the project directory's name), in pyvenv.cfg:
+    ``uv sync`` names a venv it makes after the project's ``[project] name``."""
+    from .safeio import LIMIT_SMALL, read_text
+
+    path = os.path.join(venv, "pyvenv.cfg")
+    lines = read_text(path, LIMIT_SMALL).splitlines()
+    kept = [line for line in lines if line.partition("=")[0].strip() != "prompt"]
+    if len(kept) == len(lines) - 1 and f"prompt = {prompt}" in lines:
+        return
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write("".join(line + "\n" for line in [*kept, f"prompt = {prompt}"]))
+    os.replace(tmp, path)
+
 
 def is_empty_dir(path: str) -> bool:
     try:

@@ -143,7 +143,8 @@ def child_env(target: Target, extra: Optional[Mapping[str, Optional[str]]] = Non
     env = dict(target.environ)
     env["VIRTUAL_ENV"] = target.venv
     env.pop("PYTHONHOME", None)
-    bindir = os.path.dirname(target.python)
+    # The venv's bin (target.python is the base interpreter while a sync makes the venv).
+    bindir = os.path.join(target.venv, "Scripts" if os.name == "nt" else "bin")
     env["PATH"] = bindir + os.pathsep + env.get("PATH", "") if env.get("PATH") else bindir
     for key, value in (extra or {}).items():
         if value is None:

@@ -63,11 +63,11 @@ def uv_system_configs(environ: Mapping[str, str]) -> list[str]:
 def _has_tool_uv(pyproject: str) -> bool:
     from ..errors import VenvdError
     from ..safeio import LIMIT_TEXT, read_optional
-    from ..tomlfile import loads_toml
+    from ..tomlfile import loads_toml, may_hold_tool
 
     try:
         data = read_optional(pyproject, LIMIT_TEXT)
-        if data is None:
+        if data is None or not may_hold_tool(data):
             return False
         table = loads_toml(data, pyproject)
     except VenvdError:

@@ -13,6 +13,8 @@ change or ``venvd sync`` asks for it.
 
 from __future__ import annotations
 
+import os
+
 TYPE_CHECKING = False  # typing costs ~3 ms to import: this module is on the prompt path
 if TYPE_CHECKING:
     from typing import Any, Mapping
@@ -99,3 +101,67 @@ def _slow(project: Any, config: Any, venv: str, environ: Mapping[str, str], watc
     if not options.here and _sync_mode(config, environ) == "background":
         return in_background(project, venv, fingerprint)
     return locked_sync(config, venv, environ, plan, fingerprint, options)
+
+
+def first_sync(project: Any, config: Any, venv: str, environ: Mapping[str, str], watch: Any,
+               options: SyncOptions, python: str, version: str, prompt: str) -> str:
+    """Make the fresh, empty *venv* of a uv.lock project by syncing it: ``uv sync --locked``
+    creates it from *python* and installs the lock, one uv process where ``uv venv`` then
+    ``uv sync`` would be two. Called by ``venv.create`` holding the venv's lock (as the
+    ``populate`` step). Returns the sync's outcome ("synced", "failed"), or "" with nothing
+    done when the plan is not a uv.lock or uv cannot make this venv. A failed sync leaves what the two steps would: a venv without the
+    lock's packages (made again, ``uv venv``) and the failure recorded, not retried until
+    the inputs change; an interrupted one (or a VenvdError) undoes the creation."""
+    from ..venv import UV_MINIMUM, _version_tuple, find_uv
+
+    uv = find_uv()
+    if _version_tuple(version) < UV_MINIMUM or uv is None:
+        return ""
+    from ..installers.configfiles import add_to_plan
+    from .fingerprint import compute, presence, save_memo
+    from .inputs import detect
+    from .perform import run_installer
+    from .record import read_record, write_record
+
+    watch.add(record_path(venv, SYNCED))
+    watch.add(record_path(venv, FAILED))
+    names = presence(project.root)
+    plan = detect(project, config, environ, watch)
+    if plan is None or plan.kind != "uv.lock":
+        return ""
+    add_to_plan(plan, project.root, venv, environ)
+    # The context names the venv's interpreter (pyvenv.cfg), which exists only after the
+    # sync: hashed again then. The first hash is of the inputs as they were read before it.
+    before, before_memo = compute(plan, project.root, context_key(config, venv, environ), environ, names)
+    outcome = run_installer(config, venv, environ, plan, before, options.verbose, creating=(python, version))
+    name = SYNCED
+    if outcome == "failed":
+        name = FAILED
+        _remake_empty(venv, python, version, prompt, uv)
+    fingerprint, memo = compute(plan, project.root, context_key(config, venv, environ), environ, names)
+    if memo[4] == before_memo[4]:  # the same signatures: no input changed during the sync
+        record = read_record(venv, name)
+        if record is not None:
+            write_record(venv, name, {**record, "fingerprint": fingerprint})
+    # (else the record keeps the first hash, which no later prompt matches: synced again)
+    save_memo(venv, memo)
+    for path, _sig in memo[4]:
+        watch.add(os.path.dirname(path))  # as the quick check would (a file appearing there)
+    return outcome
+
+
+def _remake_empty(venv: str, python: str, version: str, prompt: str, uv: str) -> None:
+    """After a failed first sync: what uv left (perhaps nothing, perhaps part of the lock)
+    removed, the venv made as ``uv venv`` makes it; venvd's records (the failure) kept."""
+    import shutil
+
+    from ..venv import STATE_DIR, _create_in_place
+
+    for name in os.listdir(venv):
+        if name != STATE_DIR:
+            path = os.path.join(venv, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+    _create_in_place(venv, python, version, prompt, uv, seed_pip=False)

@@ -244,9 +244,12 @@ def workspace_members(root: str, pyproject: str) -> list[str]:
     """The pyproject.toml of each member of the uv workspace rooted at *root*, sorted."""
     if not os.path.isfile(pyproject):
         return []
-    from ..tomlfile import read_toml
+    from ..tomlfile import loads_toml, may_hold_tool, read_toml_bytes
 
-    data = read_toml(pyproject)
+    raw = read_toml_bytes(pyproject)
+    if not may_hold_tool(raw):
+        return []  # no [tool.uv.workspace] can be in it (and tomllib is not imported)
+    data = loads_toml(raw, pyproject)
     tool = data.get("tool")
     uv = tool.get("uv") if isinstance(tool, dict) else None
     table = uv.get("workspace") if isinstance(uv, dict) else None

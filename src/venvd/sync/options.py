@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class SyncOptions:
-    __slots__ = ("force", "explicit", "daemon", "foreground", "verbose", "outcome")
+    __slots__ = ("force", "explicit", "daemon", "foreground", "verbose", "fresh", "outcome")
 
     def __init__(self, force: bool = False, explicit: bool = False, daemon: bool = False,
                  foreground: bool = False, verbose: bool = False) -> None:
@@ -25,9 +25,12 @@ class SyncOptions:
         self.daemon = daemon  # the daemon itself: sync here, never hand off to the background
         self.foreground = foreground  # `venvd exec`: sync here (or wait for the sync running), never hand off
         self.verbose = verbose  # `venvd sync -v`: the installer's output streams to stderr as it comes
+        # The venv was created by this very call (export's resolve_target sets it): its first
+        # sync runs here whatever the sync mode, since the shell is waiting for it anyway.
+        self.fresh = False
         self.outcome: Optional[str] = None  # set by ensure_synced
 
     @property
     def here(self) -> bool:
         """The sync runs in this process, never handed to the background."""
-        return self.explicit or self.daemon or self.foreground
+        return self.explicit or self.daemon or self.foreground or self.fresh

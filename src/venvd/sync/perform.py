@@ -107,7 +107,7 @@ def locked_sync(config: Any, venv: str, environ: Mapping[str, str], plan: Any, f
             outcome = settled(venv, fingerprint, options, locked=True)
             if outcome is not None:
                 return outcome
-        return _run(config, venv, environ, plan, fingerprint, options.verbose)
+        return run_installer(config, venv, environ, plan, fingerprint, options.verbose)
     finally:
         lock.release()
 
@@ -132,7 +132,12 @@ def pick_installer(plan: Any, config: Any, environ: Mapping[str, str]) -> tuple[
     return choice.name, choice.why
 
 
-def _run(config: Any, venv: str, environ: Mapping[str, str], plan: Any, fingerprint: str, verbose: bool) -> str:
+def run_installer(config: Any, venv: str, environ: Mapping[str, str], plan: Any, fingerprint: str,
+                  verbose: bool, creating: Any = None) -> str:
+    """Run the installer for *plan* (the caller holds the venv's lock) and keep the records.
+
+    *creating*: ``(python, version)`` when the sync makes the venv itself (``engine.first_sync``):
+    venvd's, with no marker yet, made from that interpreter."""
     import time
 
     from ..installers import InstallerFailed, Target, backend
@@ -147,10 +152,14 @@ def _run(config: Any, venv: str, environ: Mapping[str, str], plan: Any, fingerpr
     except VenvdError as exc:
         _record_failure(venv, fingerprint, "?", [str(exc)], **_missing(plan, None))
         raise
-    version = cfg_version(read_pyvenv_cfg(venv) or {}) or ""
-    owned = read_marker(venv) is not None
-    target = Target(venv, python_path(venv), version, environ, owned=owned,
-                    seed_pip=bool(config.get("seed-pip")))
+    if creating is not None:
+        python, version = creating
+        owned = True
+    else:
+        python = python_path(venv)
+        version = cfg_version(read_pyvenv_cfg(venv) or {}) or ""
+        owned = read_marker(venv) is not None
+    target = Target(venv, python, version, environ, owned=owned, seed_pip=bool(config.get("seed-pip")))
     if plan.exact and not owned:
         # Every backend (poetry, pipenv and pdm too) then installs without removing anything.
         plan.exact = False
@@ -168,7 +177,8 @@ def _run(config: Any, venv: str, environ: Mapping[str, str], plan: Any, fingerpr
         runner.close()
         _record_failure(venv, fingerprint, name, (exc.stderr or exc.lines)[-40:], status=str(exc.code),
                         log=runner.log or "")
-        say(failure_line(exc, plan, shown, runner.log))
+        kept = f"{shown} is made without its packages" if creating is not None else ""
+        say(failure_line(exc, plan, shown, runner.log, kept=kept))
         return "failed"
     except VenvdError as exc:
         runner.clear()
@@ -206,7 +216,7 @@ def _run(config: Any, venv: str, environ: Mapping[str, str], plan: Any, fingerpr
     return "synced"
 
 
-def failure_line(exc: Any, plan: Any, shown: str, log: Any) -> str:
+def failure_line(exc: Any, plan: Any, shown: str, log: Any, kept: str = "") -> str:
     """The one line for a failed installer: the real cause, the right advice, the log.
 
     stderr first (installers say what went wrong there); network, build and resolution
@@ -220,7 +230,7 @@ def failure_line(exc: Any, plan: Any, shown: str, log: Any) -> str:
     inputs = ", ".join(os.path.relpath(p, plan.root) for p in plan.top)
     details = " | ".join(lines)
     where = f" (full output: {display_path(log)})" if log else ""
-    kept = f"{shown} is as it was"
+    kept = kept or f"{shown} is as it was"
     if kind == "network":
         return (f"sync failed: no network / index unreachable ({details}) -- {kept}; "
                 f"'venvd sync' retries once the index is reachable{where}")
