@@ -69,38 +69,57 @@ def _size_text(limit: int) -> str:
     return f"{limit // MiB} MiB" if limit >= MiB else f"{limit // KiB} KiB"
 
 
+def _not_regular(path: str, mode: int) -> UnsafeFile:
+    return UnsafeFile(f"{path} is {kind_of(mode)}, not a regular file; venvd does not read it", path)
+
+
+def _too_large(path: str, limit: int) -> UnsafeFile:
+    return UnsafeFile(f"{path} is larger than {_size_text(limit)} (the most venvd reads of such a file); "
+                      "is it the right file?", path)
+
+
+def _open_regular(path: str, limit: "int | None") -> int:
+    """An fd of the regular file at *path*, checked before and after the open (see the
+    module docstring); *limit*, when given, bounds its size as stat reports it."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise _not_regular(path, st.st_mode)
+    if limit is not None and st.st_size > limit:
+        raise _too_large(path, limit)
+    fd = os.open(path, _O_FLAGS)
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):  # swapped between stat and open
+        os.close(fd)
+        raise _not_regular(path, st.st_mode)
+    return fd
+
+
+def _read_chunk(fd: int, size: int, path: str) -> bytes:
+    try:
+        return os.read(fd, size)
+    except BlockingIOError:
+        raise UnsafeFile(f"{path} would block when read (not an ordinary file); venvd does not read it",
+                         path) from None
+
+
 def read_bytes(path: str, limit: int = LIMIT_TEXT) -> bytes:
     """The bytes of the regular file at *path* (symlinks followed), at most *limit*.
 
     Raises OSError (FileNotFoundError, PermissionError, …) as ``open`` would, and
     UnsafeFile when the path is not a regular file or is larger than *limit*.
     """
-    st = os.stat(path)
-    if not stat.S_ISREG(st.st_mode):
-        raise UnsafeFile(f"{path} is {kind_of(st.st_mode)}, not a regular file; venvd does not read it", path)
-    if st.st_size > limit:
-        raise UnsafeFile(f"{path} is larger than {_size_text(limit)} (the most venvd reads of such a file); "
-                         "is it the right file?", path)
-    fd = os.open(path, _O_FLAGS)
+    fd = _open_regular(path, limit)
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):  # swapped between stat and open
-            raise UnsafeFile(f"{path} is {kind_of(st.st_mode)}, not a regular file; venvd does not read it", path)
         chunks = []
         total = 0
         while True:
-            try:
-                chunk = os.read(fd, min(limit + 1 - total, 1 * MiB))
-            except BlockingIOError:
-                raise UnsafeFile(f"{path} would block when read (not an ordinary file); venvd does not read it",
-                                 path) from None
+            chunk = _read_chunk(fd, min(limit + 1 - total, 1 * MiB), path)
             if not chunk:
                 break
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:  # grew, or a special file that reports size 0
-                raise UnsafeFile(f"{path} is larger than {_size_text(limit)} (the most venvd reads of such a "
-                                 "file); is it the right file?", path)
+                raise _too_large(path, limit)
         return b"".join(chunks)
     finally:
         os.close(fd)
@@ -110,19 +129,9 @@ def read_prefix(path: str, size: int) -> bytes:
     """The first *size* bytes of the regular file at *path*, however large it is (e.g. the
     ``#!`` of an executable), with the same checks as ``read_bytes``: never a FIFO or device,
     never blocking."""
-    st = os.stat(path)
-    if not stat.S_ISREG(st.st_mode):
-        raise UnsafeFile(f"{path} is {kind_of(st.st_mode)}, not a regular file; venvd does not read it", path)
-    fd = os.open(path, _O_FLAGS)
+    fd = _open_regular(path, None)
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):  # swapped between stat and open
-            raise UnsafeFile(f"{path} is {kind_of(st.st_mode)}, not a regular file; venvd does not read it", path)
-        try:
-            return os.read(fd, size)
-        except BlockingIOError:
-            raise UnsafeFile(f"{path} would block when read (not an ordinary file); venvd does not read it",
-                             path) from None
+        return _read_chunk(fd, size, path)
     finally:
         os.close(fd)
 
