@@ -171,7 +171,8 @@ def test_doctor_reports_each_check_and_fails_on_a_broken_user_config(home: Path,
     config = tmp_path / "cfg"
     config.mkdir()
     (config / "config.toml").write_text('python-downloads = "automatic"\n')
-    out = venvd("doctor", VENVD_CONFIG_DIR=str(config), _VENVD_HOOK="bash", UV_PYTHON_DOWNLOADS="")
+    # No $SHELL (as under CI): the hook's venvd function still names the shell.
+    out = venvd("doctor", VENVD_CONFIG_DIR=str(config), _VENVD_HOOK="bash", UV_PYTHON_DOWNLOADS="", SHELL="")
     lines = doctor_lines(out.stdout)
     assert set(lines) >= {"shell", "hook", "interpreter", "installers", "trust store", "daemon", "user config"}
     assert lines["interpreter"].startswith("ok ") and os.path.realpath(venvd_script()) != "" and \

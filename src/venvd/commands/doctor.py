@@ -79,6 +79,14 @@ def current_shell() -> tuple[Optional[str], Optional[str], str]:
     parent = _parent_exe()
     if parent and _shell_name(parent):
         return _shell_name(parent), parent, "the shell running this command"
+    # The hook's `venvd` function names its shell when the parent is not one (a wrapper
+    # script, `command time venvd doctor`), which is truer than the login shell.
+    hooked = os.environ.get(HOOK_VAR, "").split()
+    if hooked and hooked[0] in RC_LINES:
+        import shutil
+
+        program = shutil.which(hooked[0]) or hooked[0]
+        return hooked[0], program, "named by the hook's venvd function"
     login = os.environ.get("SHELL", "")
     if login and _shell_name(login):
         return _shell_name(login), login, "$SHELL (this command was not started by a shell)"
