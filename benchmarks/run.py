@@ -84,6 +84,9 @@ class Bench:
             XDG_CACHE_HOME=str(home / ".cache"), XDG_STATE_HOME=str(home / ".local/state"),
             VENVD_DATA_DIR=str(w / "venvd/data"), VENVD_STATE_DIR=str(w / "venvd/state"),
             VENVD_CACHE_DIR=str(w / "venvd/cache"), VENVD_RUNTIME_DIR=str(w / "venvd/run"),
+            # All five named, as the hook names them in _VENVD_DIRS: a command the harness
+            # spawns itself would otherwise import platformdirs (~15-50 ms) to find one.
+            VENVD_CONFIG_DIR=str(w / "venvd/config"),
             MISE_DATA_DIR=str(w / "mise/data"), MISE_CONFIG_DIR=str(w / "mise/config"),
             MISE_STATE_DIR=str(w / "mise/state"), MISE_CACHE_DIR=str(w / "mise/cache"),
             DIRENV_LOG_FORMAT="",
