@@ -115,6 +115,9 @@ _venvd_cached() {
     _venvd_e=("${!_venvd_ref}")
     _venvd_stamp=${_venvd_e[6]}
     [[ -e $_venvd_stamp ]] || return 1
+    # Still the user's own: a directory another user put in place of the root, the venv or
+    # its bin (the same mtimes forged with touch -d) goes to the core, which refuses it.
+    [[ -O $_venvd_d && -O ${_venvd_e[1]} && -O ${_venvd_e[2]} ]] || return 1
     _venvd_n=${_venvd_e[8]}
     for (( _venvd_i = 9; _venvd_i < 9 + 3 * _venvd_n; _venvd_i += 3 )); do
       _venvd_k=${_venvd_e[_venvd_i]}

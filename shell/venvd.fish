@@ -102,6 +102,9 @@ function __venvd_cached
         set e $$ref
         set -q e[2]; or return 1
         test -e "$e[7]"; or return 1
+        # Still the user's own: a directory another user put in place of the root, the venv
+        # or its bin (the same mtimes forged with touch -d) goes to the core, which refuses it.
+        test -O $d; and test -O $e[2]; and test -O $e[3]; or return 1
         set -l i 10
         set -l last (math 10 + 3 \* $e[9])
         while test $i -lt $last

@@ -113,6 +113,9 @@ _venvd_cached() {
     _venvd_e=("${(@P)_venvd_ref}")
     _venvd_stamp=$_venvd_e[7]
     [[ -e $_venvd_stamp ]] || return 1
+    # Still the user's own: a directory another user put in place of the root, the venv or
+    # its bin (the same mtimes forged with touch -d) goes to the core, which refuses it.
+    [[ -O $_venvd_d && -O $_venvd_e[2] && -O $_venvd_e[3] ]] || return 1
     _venvd_n=$_venvd_e[9]
     for (( _venvd_i = 10; _venvd_i < 10 + 3 * _venvd_n; _venvd_i += 3 )); do
       _venvd_k=$_venvd_e[_venvd_i]

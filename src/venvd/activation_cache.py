@@ -62,7 +62,7 @@ def entry_state(project: Project, target: Target, watch: Watch, pwd_walk: list[s
     from .venv import STATE_DIR, python_path
 
     variables = _memo_variables(target.venv)
-    if variables is None:
+    if variables is None or not owned_by_user(project.root, target.bindir):
         return [project.root]
     from .watch import Watch
 
@@ -102,6 +102,29 @@ def entry_state(project: Project, target: Target, watch: Watch, pwd_walk: list[s
         out += [name, "0", ""] if value is None else [name, "1", value]
     out.append(str(len(cached.paths)))
     return out + cached.paths + cached.stamps
+
+
+def owned_by_user(root: str, bindir: str) -> bool:
+    """Whether every directory from *root* down to the venv's *bindir* is owned by this
+    user and passes the core's owner/mode check (ownership.py). Only such a project is
+    cached: the hook re-checks the owner of the root, the venv and its bin with ``-O`` at
+    every entry (so a directory another user put in their place goes to the core), and a
+    new shell gets only the saved entries that still pass (``saved``). A mode change
+    (``chmod o+w``) is a ctime change no shell builtin sees: a shell that cached the
+    project before it is corrected when anything the entry watches changes, a new shell at
+    once."""
+    from .ownership import chain, problem
+
+    if not hasattr(os, "geteuid"):
+        return True
+    try:
+        for directory in chain(root, bindir):
+            st = os.stat(directory)
+            if st.st_uid != os.geteuid() or problem(directory, st) is not None:
+                return False
+    except OSError:
+        return False
+    return True
 
 
 def _memo_variables(venv: str) -> "Optional[tuple[str, ...]]":
@@ -201,6 +224,7 @@ def saved(cache: str) -> list[list[str]]:
             entry = marshal.loads(read_bytes(path, LIMIT_SMALL))
         except (OSError, VenvdError, EOFError, ValueError, TypeError):
             continue
-        if isinstance(entry, tuple) and len(entry) > 9 and all(isinstance(t, str) for t in entry):
+        if isinstance(entry, tuple) and len(entry) > 9 and all(isinstance(t, str) for t in entry) \
+                and owned_by_user(entry[0], entry[2]):
             out.append(list(entry))
     return out
