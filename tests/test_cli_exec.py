@@ -90,3 +90,54 @@ def test_an_env_that_cannot_be_created_fails_exec_even_with_allow_stale(home: Pa
         r = run("exec", *extra, "--", "python", "-c", TOUCH, str(ran), cwd=project)
         assert r.returncode != 0 and not ran.exists(), r.stderr
         assert "3.99" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+# --- which words are venvd's: [--allow-stale] [DIR] [--], then CMD's (issue 11 point 7) -----
+
+ARGV = "import sys; print(sys.prefix); print(sys.argv[1:])"
+
+
+def ran_with(r: subprocess.CompletedProcess[str]) -> tuple[str, str]:
+    """(the prefix the command ran in, the arguments it got) from ARGV's output."""
+    assert r.returncode == 0, r.stderr
+    prefix, argv = r.stdout.splitlines()
+    return prefix, argv
+
+
+def test_a_dashdash_among_the_commands_arguments_is_the_commands(home: Path, offline: Path) -> None:
+    project = project_with(home / "proj", f"{ALPHA}==1.1\n")
+    venv = str(project / ".venv")
+    for where, words in [
+        (home, [str(project), "python", "-c", ARGV, "--", "a"]),  # DIR CMD ... -- ...
+        (home, [str(project), "--", "python", "-c", ARGV, "--", "a"]),  # DIR -- CMD ... -- ...
+        (home, ["--allow-stale", str(project), "--", "python", "-c", ARGV, "--", "a"]),
+        (home, [str(project), "--allow-stale", "python", "-c", ARGV, "--", "a"]),
+        (project, ["python", "-c", ARGV, "--", "a"]),  # CMD ... -- ... (no DIR: here)
+        (project, ["--", "python", "-c", ARGV, "--", "a"]),  # -- CMD ... -- ...
+        (project, ["--allow-stale", "python", "-c", ARGV, "--", "a"]),
+    ]:
+        r = run("exec", *words, cwd=where)
+        assert ran_with(r) == (venv, "['--', 'a']"), (words, r.stderr)
+
+
+def test_a_first_word_that_is_a_directory_is_dir_and_dashdash_makes_it_the_command(
+        home: Path, offline: Path) -> None:
+    project = project_with(home / "proj", f"{ALPHA}==1.1\n")
+    venv = str(project / ".venv")
+    (project / "python").mkdir()  # a directory here named like the command
+    r = run("exec", "python", "-c", ARGV, cwd=project)
+    assert r.returncode == 127 and "cannot run -c" in r.stderr, r.stderr  # DIR python, command "-c"
+    assert ran_with(run("exec", "--", "python", "-c", ARGV, cwd=project)) == (venv, "[]")
+    r = run("exec", "python", cwd=project)
+    assert r.returncode == 2 and "no command to run in python" in r.stderr, r.stderr
+    r = run("exec", str(project), "--", cwd=home)
+    assert r.returncode == 2 and "no command to run" in r.stderr, r.stderr
+    r = run("exec", str(home / "typo"), "--", "python", cwd=project)  # not a directory: the command
+    assert r.returncode == 127 and "a DIR must be an existing directory" in r.stderr, r.stderr
+
+
+def test_exec_help_states_which_words_are_venvds(home: Path) -> None:
+    r = run("exec", "--help", cwd=home)
+    assert r.returncode == 0, r.stderr
+    text = " ".join(r.stdout.split())
+    assert "existing directory" in text and "later '--' is COMMAND's" in text, r.stdout

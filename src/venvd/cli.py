@@ -53,8 +53,10 @@ def _parser():  # -> argparse.ArgumentParser
     p = sub.add_parser("exec", help="run a command with the project's venv (created and synced first)",
                        usage="venvd exec [--allow-stale] [DIR] [--] COMMAND [ARGS...]",
                        description="Run COMMAND with the project's venv (at DIR or here), created and synced "
-                                   "first. A first argument naming an existing directory is DIR; '--' ends "
-                                   "venvd's arguments. COMMAND does not run when the env could not be "
+                                   "first. venvd's own words come first: --allow-stale, then DIR, then '--'. "
+                                   "The first word is DIR when it names an existing directory; '--' right "
+                                   "before COMMAND ends venvd's words (so '--' first means no DIR), and a "
+                                   "later '--' is COMMAND's. COMMAND does not run when the env could not be "
                                    "created or synced.")
     p.add_argument("--allow-stale", action="store_true",
                    help="run COMMAND even when the env could not be synced, with the env as it is")

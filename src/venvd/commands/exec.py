@@ -22,26 +22,29 @@ USAGE = "usage: venvd exec [--allow-stale] [DIR] [--] COMMAND [ARGS...]"
 def split_args(args: list[str]) -> tuple[str | None, list[str], bool]:
     """``[--allow-stale] [DIR] [--] CMD...`` -> (DIR, CMD, allow_stale).
 
-    Without ``--``, a first argument naming an existing directory is DIR: a directory
-    cannot be run, so ``venvd exec ~/proj pytest`` can only mean "pytest in ~/proj". To
-    run a command whose name is also a directory here, put ``--`` before it."""
+    venvd's own words come first, and only there: ``--allow-stale``, then DIR, then
+    ``--``; from CMD on, every word is CMD's, a ``--`` among its arguments included
+    (``venvd exec python -c '…' -- x``). The first word is DIR when it names an existing
+    directory: a directory cannot be run, so ``venvd exec ~/proj pytest`` can only mean
+    "pytest in ~/proj". To run a command whose name is also a directory here, put ``--``
+    before it (``venvd exec -- CMD``: no DIR)."""
+    words = list(args)
     allow_stale = False
-    if "--" in args:
-        at = args.index("--")
-        before, command = args[:at], args[at + 1:]
-        if STALE in before:
+
+    def options() -> None:
+        nonlocal allow_stale
+        while words[:1] == [STALE]:
             allow_stale = True
-            before = [a for a in before if a != STALE]
-        if len(before) > 1:
-            raise VenvdError(f"venvd exec: one directory before '--', not {' '.join(before)}")
-        directory = before[0] if before else None
-    else:
-        while args[:1] == [STALE]:
-            allow_stale, args = True, args[1:]
-        if args and os.path.isdir(args[0]):
-            directory, command = args[0], args[1:]
-        else:
-            directory, command = None, args
+            del words[0]
+
+    options()
+    directory = None
+    if words[:1] != ["--"] and words and os.path.isdir(words[0]):
+        directory = words.pop(0)
+        options()  # `venvd exec DIR --allow-stale CMD` means the same
+    if words[:1] == ["--"]:
+        del words[0]  # venvd's separator: the one right before CMD, never a later one
+    command = words
     if not command:
         raise UsageError(f"venvd exec: no command to run{' in ' + directory if directory else ''}; {USAGE}")
     return directory, command, allow_stale
@@ -105,6 +108,9 @@ def run(ns: Namespace) -> int:
     try:
         os.execvpe(command[0], command, env)  # PATH from env: the venv's bin comes first
     except OSError as exc:
-        say(f"cannot run {command[0]}: {exc.strerror}")
-        return 127 if isinstance(exc, FileNotFoundError) else 126
+        missing = isinstance(exc, FileNotFoundError)
+        # `venvd exec ~/typo -- pytest`: a DIR that does not exist was taken for the command.
+        hint = "; a DIR must be an existing directory" if missing and command[1:2] == ["--"] else ""
+        say(f"cannot run {command[0]}: {exc.strerror}{hint}")
+        return 127 if missing else 126
     return 0  # pragma: no cover - exec does not return
