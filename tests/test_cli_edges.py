@@ -139,9 +139,25 @@ STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d ")
 
 
 def test_daemon_log_lines_start_with_an_iso_timestamp(home: Path, tmp_path: Path, offline: Path, stop_daemon) -> None:
+    project = project_with(home / "proj", f"{ALPHA}==1.0\n")
+    export(project)  # the first entry: created, synced and registered for the daemon
+    log = Path(os.environ["VENVD_STATE_DIR"]) / "daemon.log"
+
+    def synced_lines() -> int:
+        return sum("venvd: synced" in line for line in log.read_text().splitlines())
+
     r = run("daemon", "start", cwd=home)
     assert r.returncode == 0, r.stderr
-    log = Path(os.environ["VENVD_STATE_DIR"]) / "daemon.log"
     wait_for("the daemon to log", lambda: "watching" in log.read_text())
+    # A sync the daemon runs: its lines too.
+    (project / "requirements.txt").write_text(f"{ALPHA}==1.1\n")
+    wait_for("the daemon's sync", lambda: synced_lines() == 1 and packages(project).get(ALPHA) == "1.1")
+    assert run("daemon", "stop", cwd=home).returncode == 0
+    # A sync handed to a detached `venvd sync` (no daemon) writes into the same log.
+    (project / "venvd.toml").write_text('sync = "background"\n')
+    (project / "requirements.txt").write_text(f"{ALPHA}==1.0\n")
+    assert "in the background (log:" in export(project)
+    wait_for("the detached sync", lambda: synced_lines() == 2 and packages(project).get(ALPHA) == "1.0")
     lines = [line for line in log.read_text().splitlines() if line]
-    assert lines and all(STAMP.match(line) for line in lines), lines
+    assert sum("venvd: syncing ~/proj/.venv with" in line for line in lines) == 2, lines
+    assert all(STAMP.match(line) for line in lines), lines
