@@ -149,3 +149,62 @@ def test_the_pip_guard_is_set_in_the_project_and_restored_after_it(open_shell, h
     shell.run("cd ..")
     assert shell.getenv("VIRTUAL_ENV") is None
     assert shell.getenv("PIP_REQUIRE_VIRTUALENV") == "false"
+
+
+# --- top-level pins and the project itself, editable (issue 10.1, a real project's layout) --------
+
+
+def by_hand_in(project: Path, where: Path, wheelhouse: Path) -> dict[str, str]:  # noqa: F811
+    """`pip install -r requirements.txt` by hand in a fresh venv, run in the project (where
+    `-e .` points), as its README would say."""
+    subprocess.run([need_python("3.12"), "-m", "venv", str(where)], check=True)
+    r = subprocess.run([str(where / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index", "--find-links",
+                        str(wheelhouse), "-r", "requirements.txt"], cwd=project, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return snapshot(str(where))
+
+
+def test_pins_and_the_editable_project_with_an_extra_are_pips_env_and_pruned_by_name(
+        home: Path, backend: str, tmp_path: Path, wheelhouse: Path) -> None:  # noqa: F811
+    from tests.localbuild import write_project
+
+    project = make_project(home / "proj", "3.12")
+    write_project(project, "demo-app", [GAMMA], {"full": [f"{GAMMA}[fast]"]})  # full: gamma's delta too
+    (project / "requirements.txt").write_text(f"{BETA}==1.1\n{DELTA}==1.0\n-e .[full]\n")
+    said = export(project)
+    assert "synced" in said and "what no input requires any more removed" in said, said
+    expected = {BETA: "1.1", ALPHA: "2.0", DELTA: "1.0", GAMMA: "0.1", "demo-app": "0.1"}
+    assert without_seeds(packages(project)) == without_seeds(by_hand_in(project, tmp_path / "h1", wheelhouse)) \
+        == expected, f"{backend}: distribution by distribution as pip install -r by hand"
+    r = subprocess.run([str(project / ".venv" / "bin" / "python"), "-c", "import demo_app; print(demo_app.__file__)"],
+                       capture_output=True, text=True, cwd="/")
+    assert r.stdout.strip() == str(project / "demo_app.py"), "the project is installed editable"
+
+    # The pin of beta goes: beta and the alpha only it required go with it.
+    (project / "requirements.txt").write_text(f"{DELTA}==1.0\n-e .[full]\n")
+    said = export(project)
+    assert "removed" in said, said
+    assert without_seeds(packages(project)) == without_seeds(by_hand_in(project, tmp_path / "h2", wheelhouse)) \
+        == {DELTA: "1.0", GAMMA: "0.1", "demo-app": "0.1"}, said
+    # The pin of delta goes, but the project's extra still requires it (gamma[fast]): it stays.
+    (project / "requirements.txt").write_text("-e .[full]\n")
+    export(project)
+    assert without_seeds(packages(project)) == {DELTA: "1.0", GAMMA: "0.1", "demo-app": "0.1"}
+    # Without the extra nothing requires delta any more.
+    (project / "requirements.txt").write_text("-e .\n")
+    said = export(project)
+    assert without_seeds(packages(project)) == without_seeds(by_hand_in(project, tmp_path / "h3", wheelhouse)) \
+        == {GAMMA: "0.1", "demo-app": "0.1"}, said
+    assert "pip" in packages(project), "the seed packages stay"
+
+
+def test_an_editable_project_whose_name_cannot_be_read_is_said_not_pruned(home: Path, offline: Path) -> None:  # noqa: F811
+    project = make_project(home / "proj", "3.12")
+    (project / "setup.py").write_text("from setuptools import setup\nsetup(name=open('NAME').read())\n")
+    (project / "requirements.txt").write_text(f"{DELTA}==1.0\n-e .\n")
+    from tests.test_sync_units import plan_for
+
+    plan = plan_for(project)
+    assert plan.roots is None
+    assert "nothing removed, as venvd cannot read the name of -e ." in plan.why, plan.why
+    assert "what no input requires any more removed" not in plan.why

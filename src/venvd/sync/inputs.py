@@ -361,13 +361,15 @@ def _hints(root: str, plan: Plan, names: list[str], source: str) -> list[str]:
 
 def _requirements_plan(root: str, paths: list[str], mode: str, environ: Mapping[str, str],
                        watch: "Watch", source: str) -> Optional[Plan]:
+    from .requirement_lines import local_path
     from .requirements import is_lock, is_pinned, parse_requirements
 
     files: list[str] = []
     variables: set[str] = set()
     pinned = True
     locked = True  # closed under dependencies (hashed or compiled), see requirements.is_lock
-    roots: list[str] = []
+    roots: Optional[list[str]] = []
+    unnamed = ""  # the first requirement whose name venvd cannot know (nothing is pruned then)
     for path in paths:
         watch.add_input(path)
         watch.add(os.path.dirname(path))
@@ -383,19 +385,37 @@ def _requirements_plan(root: str, paths: list[str], mode: str, environ: Mapping[
         for req in rs.requirements:
             if req.constraint:
                 continue
-            if req.name is None:
-                roots = None  # type: ignore[assignment]  # an unnamed URL: cannot prune safely
-                break
-            if roots is not None:
-                extras = f"[{','.join(req.extras)}]" if req.extras else ""
-                marker = f"; {req.marker}" if req.marker else ""
-                roots.append(f"{req.name}{extras}{marker}")
+            name = req.name
+            if name is None:
+                # `-e .[full]`, `./pkg`: a local project's name is in its metadata (pyproject.toml,
+                # setup.cfg, a literal in setup.py), read without building it. Those files then
+                # decide the result too (their dependencies come with the project).
+                local = local_path(req.url or "")
+                directory = os.path.normpath(os.path.join(root, local)) if local is not None else ""
+                name, read = local_project_name(directory) if os.path.isdir(directory) else (None, [])
+                for f in read:
+                    watch.add_input(f)
+                    if f not in files:
+                        files.append(f)
+            if name is None:
+                if roots is not None:
+                    roots, unnamed = None, ("-e " if req.editable else "") + req.text  # a URL or a project whose name venvd cannot read
+                continue
+            if roots is None:
+                continue
+            extras = f"[{','.join(req.extras)}]" if req.extras else ""
+            marker = f"; {req.marker}" if req.marker else ""
+            roots.append(f"{name}{extras}{marker}")
     if mode == "exact":
         exact, why = True, "exact sync (mode = exact)"
     elif mode == "install":
         exact, why = False, "install (mode = install)"
     elif locked:
         exact, why = True, "a complete lock (hashed or compiled): exact sync"
+    elif pinned and roots is None:
+        # Installed with dependencies; what is no longer required cannot be told without a name.
+        exact, why = True, ("top-level pins, not a lock: installed with dependencies; nothing removed, as "
+                            f"venvd cannot read the name of {unnamed}")
     elif pinned:
         # Top-level pins say nothing of the dependencies: installed with them (as pip does).
         exact, why = True, ("top-level pins, not a lock: installed with dependencies, "
@@ -403,6 +423,91 @@ def _requirements_plan(root: str, paths: list[str], mode: str, environ: Mapping[
     else:
         exact, why = False, "not fully pinned: install, nothing removed"
     return Plan("requirements", root, files, list(paths), exact, why, roots=roots, variables=sorted(variables))
+
+
+def local_project_name(directory: str) -> tuple[Optional[str], list[str]]:
+    """The distribution name the project in *directory* declares, read without building
+    it, and the metadata files that are there (they decide what installing it installs).
+
+    Where a backend takes its name from: ``[project] name`` (PEP 621); ``[tool.poetry]
+    name`` for a poetry-core backend; setup.cfg's ``[metadata] name``; a string literal
+    ``name=`` in setup.py's ``setup()`` call (the code is parsed, never run). None when
+    none of them gives a valid name (then nothing can be pruned by name)."""
+    files = [p for p in (os.path.join(directory, n) for n in ("pyproject.toml", "setup.cfg", "setup.py"))
+             if os.path.isfile(p)]
+    for read in (_name_in_pyproject, _name_in_setup_cfg, _name_in_setup_py):
+        try:
+            name = read(directory)
+        except (VenvdError, OSError, ValueError, SyntaxError, RecursionError, UnicodeDecodeError):
+            name = None  # unreadable: said by the installer that reads it, not here
+        if name is not None:
+            import re
+
+            # PEP 508's name rule: anything else cannot be a root requirement.
+            valid = re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?", name) is not None
+            return (name if valid else None), files
+    return None, files
+
+
+def _name_in_pyproject(directory: str) -> Optional[str]:
+    path = os.path.join(directory, "pyproject.toml")
+    if not os.path.isfile(path):
+        return None
+    from ..tomlfile import read_toml
+
+    data = read_toml(path)
+    project = data.get("project")
+    if isinstance(project, dict):
+        name = project.get("name")
+        return name if isinstance(name, str) else None
+    build = data.get("build-system")
+    backend = build.get("build-backend") if isinstance(build, dict) else None
+    tool = data.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    if isinstance(backend, str) and backend.startswith("poetry") and isinstance(poetry, dict):
+        name = poetry.get("name")
+        return name if isinstance(name, str) else None
+    return None
+
+
+def _name_in_setup_cfg(directory: str) -> Optional[str]:
+    path = os.path.join(directory, "setup.cfg")
+    if not os.path.isfile(path):
+        return None
+    import configparser
+
+    from ..safeio import LIMIT_TEXT, read_text
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(read_text(path, LIMIT_TEXT))
+    except configparser.Error:
+        return None
+    name = parser.get("metadata", "name", fallback="").strip()
+    return name or None
+
+
+def _name_in_setup_py(directory: str) -> Optional[str]:
+    path = os.path.join(directory, "setup.py")
+    if not os.path.isfile(path):
+        return None
+    import ast
+
+    from ..safeio import LIMIT_TEXT, read_text
+
+    tree = ast.parse(read_text(path, LIMIT_TEXT), path)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        if called != "setup":
+            continue
+        for keyword in node.keywords:
+            if keyword.arg == "name" and isinstance(keyword.value, ast.Constant) \
+                    and isinstance(keyword.value.value, str):
+                return keyword.value.value
+    return None  # computed at run time (or read from a file): not known without running it
 
 
 def _pyproject_plan(root: str, pyproject: str, config: "Config", mode: str, watch: "Watch") -> Optional[Plan]:
@@ -490,9 +595,13 @@ def _setup_plan(root: str, paths: list[str], mode: str, watch: "Watch",
         watch.add_input(path)
     exact = mode == "exact"
     why = "exact sync (mode = exact)" if exact else "install, nothing removed"
-    # Its name is in setup.py's code, which venvd does not run: nothing is pruned by name.
+    # Its name, when setup.cfg or a literal in setup.py gives it (the code is not run):
+    # without one nothing is pruned by name.
+    name, _read = local_project_name(root)
+    if exact and name is None:
+        why += " (nothing removed: venvd cannot read the project's name without running setup.py)"
     return Plan("pyproject", root, files, [paths[0]], exact, f"the project (editable, pip install -e .): {why}",
-                editable=root, roots=None)
+                editable=root, roots=[name] if name else None, project_name=name)
 
 
 def _table(data: dict[str, Any], key: str, path: str, shown: Optional[str] = None) -> Optional[dict[str, Any]]:
