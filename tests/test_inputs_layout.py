@@ -135,6 +135,76 @@ def test_only_a_requirements_dev_txt_is_named_once_not_silently_ignored(home: Pa
     (project / "requirements-dev.txt").write_text(f"{DELTA}\n")
     said = export(project)
     lines = [line for line in said.splitlines() if "requirements-dev.txt" in line]
-    assert lines == ["venvd: requirements-dev.txt is not synced (there is no requirements.txt or pyproject.toml); "
-                     "name it in [tool.venvd] requirements"], said
+    assert lines == ["venvd: requirements-dev.txt is not synced; add it to [tool.venvd] requirements "
+                     "(there is no requirements.txt or pyproject.toml)"], said
     assert "requirements-dev.txt" not in export(project), "once, not at every prompt"
+
+
+# --- issue 10.6: the hint next to a pyproject.toml or a setup.py ---------------------------------
+
+HINT = "venvd: requirements-dev.txt is not synced; add it to [tool.venvd] requirements"
+
+
+def _named_once_and_listed(project: Path, said: str) -> list[str]:
+    lines = [line for line in said.splitlines() if "requirements-dev.txt" in line]
+    assert len(lines) == 1 and lines[0].startswith(HINT), said
+    assert "requirements-dev.txt" not in export(project), "once, not at every prompt"
+    r = venvd("status", "--json", cwd=project)
+    assert json.loads(r.stdout)["not_synced"] == ["requirements-dev.txt"], r.stdout
+    human = venvd("status", cwd=project)
+    assert "not synced:   requirements-dev.txt" in human.stdout, human.stdout
+    assert "requirements-dev.txt" not in human.stderr, "status lists it; it does not say it again"
+    return lines
+
+
+@pytest.mark.parametrize("pyproject", [
+    '[tool.ruff]\nline-length = 100\n\n[tool.pytest.ini_options]\naddopts = "-q"\n',  # tool settings only
+    '[project]\nname = "demo"\nversion = "0"\n',  # a [project] that is not buildable, with no dependencies
+], ids=["tool-tables-only", "project-without-dependencies"])
+def test_a_pyproject_that_installs_nothing_still_names_requirements_dev_txt(home: Path, offline: Path,
+                                                                            pyproject: str) -> None:
+    project = make_project(home / "proj", "3.12")
+    (project / "pyproject.toml").write_text(pyproject)
+    (project / "requirements-dev.txt").write_text(f"{DELTA}\n")
+    said = export(project)
+    lines = _named_once_and_listed(project, said)
+    assert lines[0].endswith("(pyproject.toml names nothing to install)"), lines
+    assert DELTA not in packages(project)
+
+
+def test_requirements_dev_txt_next_to_a_buildable_pyproject_is_named_once(home: Path, offline: Path) -> None:
+    from tests.localbuild import write_project
+
+    project = make_project(home / "proj", "3.12")
+    write_project(project, "demo", [DELTA])
+    (project / "requirements-dev.txt").write_text(f"-e .\n{ALPHA}\n")
+    said = export(project)
+    assert "synced" in said, said
+    lines = _named_once_and_listed(project, said)
+    assert "synced instead of pyproject.toml" in lines[0], lines
+    got = packages(project)
+    assert got.get("demo") == "0.1" and got.get(DELTA) == "1.0" and ALPHA not in got
+
+
+def test_requirements_dev_txt_next_to_a_setup_py_is_named_once(
+        home: Path, offline: Path, wheelhouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wheels = tmp_path / "wheels"
+    shutil.copytree(wheelhouse, wheels)
+    for wheel in _build_wheels():
+        shutil.copy(wheel, wheels)  # setuptools, offline
+    monkeypatch.setenv("UV_FIND_LINKS", str(wheels))
+    monkeypatch.setenv("VENVD_INSTALLER", "uv")
+    project = home / "legacy"
+    project.mkdir()
+    (project / "setup.py").write_text(
+        f"from setuptools import setup\nsetup(name='legacy', version='0.1', py_modules=['legacy'], "
+        f"install_requires=['{DELTA}'])\n")
+    (project / "legacy.py").write_text("")
+    (project / "requirements-dev.txt").write_text(f"-e .\n{ALPHA}\n")
+    (project / ".python-version").write_text("3.11\n")
+    allow(project)
+    said = export(project)
+    assert "synced" in said, said
+    lines = _named_once_and_listed(project, said)
+    assert "synced instead of setup.py" in lines[0], lines
+    assert packages(project).get("legacy") == "0.1"

@@ -86,7 +86,7 @@ def _sync_info(project: Any, config: Any, venv: str) -> dict[str, Any]:
                              if k in synced}
     try:
         names = presence(project.root)
-        plan = detect(project, config, os.environ, Watch())
+        plan = detect(project, config, os.environ, Watch(), tell=False)  # listed below as not_synced
         from ..installers.configfiles import add_to_plan
 
         configs = add_to_plan(plan, project.root, venv, os.environ)  # as the sync engine does

@@ -152,8 +152,13 @@ def _selection(config: "Config") -> dict[str, Any]:
     }
 
 
-def detect(project: "Project", config: "Config", environ: Mapping[str, str], watch: "Watch") -> Optional[Plan]:
-    """The plan for *project*, or None when it names nothing to install."""
+def detect(project: "Project", config: "Config", environ: Mapping[str, str], watch: "Watch",
+           tell: bool = True) -> Optional[Plan]:
+    """The plan for *project*, or None when it names nothing to install.
+
+    A plan carries its hints (said with the sync); when there is no plan, requirements
+    files of the common layouts found beside are named here, once (*tell*: on stderr;
+    ``venvd status`` lists them instead)."""
     root = project.root
     mode = config.get("mode", "auto")
     configured = config.get("requirements")
@@ -178,7 +183,8 @@ def detect(project: "Project", config: "Config", environ: Mapping[str, str], wat
         paths, kind = _by_priority(root, names)
         source = "found"
         if kind is None:
-            _hint_nothing(root)
+            if tell:
+                _hint_nothing(root, "there is no requirements.txt or pyproject.toml")
             return None
     if kind == "requirements":
         plan = _requirements_plan(root, paths, mode, environ, watch, source)
@@ -190,6 +196,10 @@ def detect(project: "Project", config: "Config", environ: Mapping[str, str], wat
         plan = _lock_plan(root, kind, paths[0], config, mode, watch)
     if plan is not None:
         plan.hints = _hints(root, plan, names, source)
+    elif tell and source == "found":
+        # A pyproject.toml with only [tool.*] tables, or a [project] that is not buildable
+        # and has no dependencies: it names nothing, but a requirements-dev.txt beside it may.
+        _hint_nothing(root, f"{_rel(paths[0], root)} names nothing to install")
     return plan
 
 
@@ -325,16 +335,22 @@ def unsynced_requirements(root: str, plan: Optional[Plan]) -> list[str]:
     return sorted(found)
 
 
-def _hint_nothing(root: str) -> None:
-    """Only requirements files of another name (requirements-dev.txt…): nothing is synced,
-    said once (this runs when the inputs changed, not at every prompt)."""
+def not_synced_line(unsynced: list[str], context: str) -> str:
+    """The one line naming requirements files that are not synced: "requirements-dev.txt is
+    not synced; add it to [tool.venvd] requirements" and *context* after it."""
+    many = len(unsynced) > 1
+    return (f"{', '.join(unsynced)} {'are' if many else 'is'} not synced; "
+            f"add {'them' if many else 'it'} to [tool.venvd] requirements{context}")
+
+
+def _hint_nothing(root: str, why: str) -> None:
+    """Nothing is synced, but requirements files of another name (requirements-dev.txt…)
+    are there: said once (this runs when the inputs changed, not at every prompt)."""
     unsynced = unsynced_requirements(root, None)
     if unsynced:
         from ..ui import say
 
-        many = len(unsynced) > 1
-        say(f"{', '.join(unsynced)} {'are' if many else 'is'} not synced (there is no requirements.txt or "
-            f"pyproject.toml); name {'them' if many else 'it'} in [tool.venvd] requirements")
+        say(not_synced_line(unsynced, f" ({why})"))
 
 
 def _hints(root: str, plan: Plan, names: list[str], source: str) -> list[str]:
@@ -348,14 +364,13 @@ def _hints(root: str, plan: Plan, names: list[str], source: str) -> list[str]:
     if plan.kind in ("requirements", "pyproject"):
         unsynced = unsynced_requirements(root, plan)
         if unsynced:
-            many = len(unsynced) > 1
-            shown = f"{', '.join(unsynced)} {'are' if many else 'is'} not synced"
             if plan.kind == "requirements":
-                hints.append(f"{shown}; add {'them' if many else 'it'} to [tool.venvd] requirements "
-                             f"to sync {'them' if many else 'it'} too")
+                hints.append(not_synced_line(unsynced, f" to sync {'them' if len(unsynced) > 1 else 'it'} too"))
             else:
-                hints.append(f"{shown} ({_rel(plan.top[0], root)} is); [tool.venvd] requirements "
-                             "names the requirements files to sync instead")
+                # Named there, the requirements files are synced instead of pyproject.toml or
+                # setup.py (which a file of them can bring back with `-e .`).
+                hints.append(not_synced_line(unsynced, f" (the files named there are synced instead of "
+                                                       f"{_rel(plan.top[0], root)})"))
     return hints
 
 
