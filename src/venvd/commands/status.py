@@ -94,9 +94,12 @@ def _sync_info(project: Any, config: Any, venv: str) -> dict[str, Any]:
     except VenvdError as exc:
         info["inputs_error"] = str(exc)
         plan, current, configs = None, None, []
+    # A file of which one table alone is an input (the project's [tool.uv]) is installer config.
+    tables = getattr(plan, "tables", {}) if plan is not None else {}
     info["inputs"] = None if plan is None else {
-        "kind": plan.kind, "files": [f for f in plan.files if f not in configs], "how": plan.why,
-        "exact": plan.exact, "installer_config": [f for f in configs if os.path.isfile(f)],
+        "kind": plan.kind, "files": [f for f in plan.files if f not in configs and f not in tables],
+        "how": plan.why, "exact": plan.exact,
+        "installer_config": [f for f in configs if os.path.isfile(f)] + [f"{f} [{k}]" for f, k in tables.items()],
         "extras": list(plan.extras), "groups": list(plan.groups),
     }
     info["fingerprint_current"] = current

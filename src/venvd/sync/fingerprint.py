@@ -177,6 +177,9 @@ def compute(plan: "Optional[Plan]", root: str, context: str, environ: Mapping[st
             data = read_bytes(path, LIMIT_LOCK)
         except OSError:
             data = b"\x00missing"
+        else:
+            if path in plan.tables:
+                data = _table_bytes(data, plan.tables[path], path)
         sigs.append((path, sig))
         h.update(b"\x1d" + os.path.relpath(path, root).encode("utf-8", "surrogateescape") + b"\x00" + str(len(data)).encode() + b"\x00")
         h.update(data)
@@ -186,6 +189,28 @@ def compute(plan: "Optional[Plan]", root: str, context: str, environ: Mapping[st
     fingerprint = h.hexdigest()
     return fingerprint, (MEMO_FORMAT, sys.version_info[:2], context, names, tuple(sigs), variables, digest,
                          fingerprint)
+
+
+def _table_bytes(data: bytes, key: str, path: str) -> bytes:
+    """What of the TOML document *data* is hashed when only its table *key* ("tool.uv")
+    decides the result: that table, canonically ordered; b"" when it has none. A file
+    that is not valid TOML is hashed whole (fixing it is a change)."""
+    from ..errors import VenvdError
+    from ..tomlfile import loads_toml, may_hold_tool
+
+    if key.startswith("tool.") and not may_hold_tool(data):
+        return b""  # no [tool] table can be in it: tomllib is not imported
+    try:
+        table: object = loads_toml(data, path)
+    except VenvdError:
+        return data
+    for part in key.split("."):
+        table = table.get(part) if isinstance(table, dict) else None
+    if table is None:
+        return b""
+    import json
+
+    return json.dumps(table, sort_keys=True, default=str).encode("utf-8", "surrogateescape")
 
 
 def save_memo(venv: str, memo: tuple) -> None:

@@ -58,12 +58,15 @@ class Plan:
     decide the result (``${VARS}`` in requirements files, uv's selection variables);
     ``no_default_groups``, ``only_groups``, ``all_groups``, ``all_extras``: the
     dependency selection of ``[tool.venvd]``, as uv sync's options;
-    ``hints``: lines for the person (inputs found but not synced), said with the sync.
+    ``hints``: lines for the person (inputs found but not synced), said with the sync;
+    ``tables``: files of ``files`` of which one TOML table alone decides the result (path ->
+    dotted key, e.g. the project's ``[tool.uv]``): hashed as that table, so an edit elsewhere
+    in the file is no change (``fingerprint.compute``).
     """
 
     __slots__ = ("kind", "root", "files", "top", "exact", "why", "requirements", "editable", "extras",
                  "groups", "roots", "variables", "project_name", "no_default_groups", "only_groups",
-                 "all_groups", "all_extras", "hints")
+                 "all_groups", "all_extras", "hints", "tables")
 
     def __init__(self, kind: str, root: str, files: list[str], top: list[str], exact: bool, why: str,
                  requirements: Optional[list[str]] = None, editable: Optional[str] = None,
@@ -89,6 +92,7 @@ class Plan:
         self.all_groups = all_groups
         self.all_extras = all_extras
         self.hints: list[str] = []
+        self.tables: dict[str, str] = {}
 
     def describe(self, root: Optional[str] = None) -> str:
         shown = ", ".join(_rel(p, root or self.root) for p in self.top) or self.kind
@@ -196,11 +200,26 @@ def detect(project: "Project", config: "Config", environ: Mapping[str, str], wat
         plan = _lock_plan(root, kind, paths[0], config, mode, watch)
     if plan is not None:
         plan.hints = _hints(root, plan, names, source)
+        _add_tool_uv(plan, watch)
     elif tell and source == "found":
         # A pyproject.toml with only [tool.*] tables, or a [project] that is not buildable
         # and has no dependencies: it names nothing, but a requirements-dev.txt beside it may.
         _hint_nothing(root, f"{_rel(paths[0], root)} names nothing to install")
     return plan
+
+
+def _add_tool_uv(plan: Plan, watch: "Watch") -> None:
+    """The project's ``[tool.uv]`` (index, find-links, ``[tool.uv.pip]``…) steers every ``uv pip``
+    command run in the root: it decides the result of a requirements or pylock sync too. The
+    pyproject.toml is watched and its ``[tool.uv]`` table alone hashed (present or not: adding
+    one is a change), so editing ``[tool.ruff]`` starts no sync. A plan that reads the whole
+    file (uv.lock, pyproject, poetry, pdm) hashes it all already; pipenv runs no uv."""
+    pyproject = os.path.join(plan.root, "pyproject.toml")
+    if plan.kind not in ("requirements", "pylock") or pyproject in plan.files or not os.path.isfile(pyproject):
+        return
+    watch.add_input(pyproject)
+    plan.files.append(pyproject)
+    plan.tables[pyproject] = "tool.uv"
 
 
 def _chosen_lock(root: str, config: "Config", watch: "Watch") -> tuple[list[str], str]:
