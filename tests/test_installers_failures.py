@@ -4,7 +4,9 @@ missing tool is noticed once it is installed (issue 10.7); Python 2.7 (issue 10.
 from __future__ import annotations
 
 import os
+import pwd
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -72,6 +74,66 @@ def test_a_build_failure_shows_the_builds_own_error(home: Path, backend: str) ->
     line = [x for x in said.splitlines() if "sync failed" in x]
     assert len(line) == 1, said
     assert "a package failed to build" in line[0] and "linker `cc` not found" in line[0], line[0]
+
+
+# A build that fetches what it needs from the network, as maturin's runs cargo: real cargo
+# when this machine has it, else real curl, against a host under .invalid (RFC 6761: it
+# never resolves, anywhere), so the build fails for lack of network on any machine.
+CARGO = shutil.which("cargo")
+RUSTUP_HOME = os.environ.get("RUSTUP_HOME") or os.path.join(pwd.getpwuid(os.getuid()).pw_dir, ".rustup")
+FETCHING_BACKEND = r'''
+import os, subprocess, sys, tempfile
+
+
+def _build(*args, **kwargs):
+    print("Running `maturin pep517 build-wheel -i python --compatibility off --editable`")
+    cargo = os.environ.get("VENVD_TEST_CARGO")
+    env = dict(os.environ, CARGO_HOME=tempfile.mkdtemp(), CARGO_NET_RETRY="0")
+    if cargo:
+        env["PATH"] = os.path.dirname(cargo) + os.pathsep + env.get("PATH", "")
+        argv = [cargo, "metadata", "--format-version", "1", "--manifest-path", "Cargo.toml"]
+    else:
+        argv = ["curl", "-sS", "-o", os.devnull, "https://index.crates.invalid/config.json"]
+    if subprocess.run(argv, env=env, stdout=subprocess.DEVNULL).returncode:
+        sys.stderr.write("maturin failed\n  Caused by: Cargo metadata failed. Does your crate compile with `cargo build`?\n")
+        sys.exit(1)
+
+
+build_wheel = build_sdist = build_editable = _build
+'''
+
+
+@pytest.mark.parametrize("fetcher", ["cargo", "curl"])
+def test_a_build_that_cannot_reach_the_network_says_so_with_the_builds_own_error(
+        home: Path, backend: str, fetcher: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    if fetcher == "cargo":
+        if CARGO is None:
+            pytest.skip("cargo is not installed here (the curl case runs instead)")
+        monkeypatch.setenv("VENVD_TEST_CARGO", CARGO)
+        monkeypatch.setenv("RUSTUP_HOME", RUSTUP_HOME)  # HOME is the test's own
+    elif shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    project = make_project(home / "proj", "3.12")
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nversion = "0.1"\n\n'
+        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n')
+    (project / "backend.py").write_text(FETCHING_BACKEND)
+    (project / "Cargo.toml").write_text(
+        '[package]\nname = "demo"\nversion = "0.1.0"\nedition = "2021"\n\n[lib]\npath = "lib.rs"\n\n'
+        '[dependencies]\npyo3 = { version = "0.22", registry-index = "sparse+https://index.crates.invalid/" }\n')
+    (project / "lib.rs").write_text("")
+    said = export(project)
+    line = [x for x in said.splitlines() if "sync failed" in x]
+    assert len(line) == 1, said
+    assert "no network for a package's build" in line[0] and "retries once the network is back" in line[0], line[0]
+    assert "Could not resolve host: index.crates.invalid" in line[0], "the root cause, from deep in the output"
+    if fetcher == "cargo":
+        assert "error: failed to get `pyo3` as a dependency of package" in line[0], "cargo's own error"
+    if backend == "uv":
+        assert "Call to `backend.build_editable` failed" in line[0], line[0]
+    assert "[stdout]" not in line[0] and "fix pyproject.toml" not in line[0], line[0]
+    log = log_named(line[0]).read_text()
+    assert "Could not resolve host: index.crates.invalid" in log and "maturin failed" in log, log
 
 
 def test_sync_v_streams_the_installers_output(home: Path, offline: Path) -> None:  # noqa: F811

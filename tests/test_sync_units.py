@@ -132,3 +132,68 @@ def test_meaningful_error_lines() -> None:
     pip = ["Looking in links: /wh", "ERROR: Could not find a version that satisfies the requirement a==9.9",
            "ERROR: No matching distribution found for a==9.9"]
     assert meaningful(pip) == [line.strip() for line in pip[1:]]
+
+
+# uv's output on a terminal (miette's graphical form) when maturin's cargo cannot reach
+# crates.io: the issue's case, where the line showed "Call to maturin.build_editable failed | [stdout]".
+UV_MATURIN_OFFLINE = """\
+Resolved 17 packages in 1ms
+  × Failed to build `demo @ file:///home/me/demo`
+  ├─▶ The build backend returned an error
+  ╰─▶ Call to `maturin.build_editable` failed (exit status: 1)
+
+      [stdout]
+      Running `maturin pep517 build-wheel -i /home/me/demo/.venv/bin/python --compatibility off --editable`
+
+      [stderr]
+          Updating crates.io index
+      warning: spurious network error (3 tries remaining): [6] Couldn't resolve host name (Could not resolve host: index.crates.io)
+      error: failed to get `pyo3` as a dependency of package `demo v0.1.0 (/home/me/demo)`
+
+      Caused by:
+        download of config.json failed
+
+      Caused by:
+        failed to download from `https://index.crates.io/config.json`
+
+      Caused by:
+        [6] Couldn't resolve host name (Could not resolve host: index.crates.io)
+      💥 maturin failed
+        Caused by: Cargo metadata failed. Does your crate compile with `cargo build`?
+        Caused by: `cargo metadata` exited with an error:
+      Error: command ['maturin', 'pep517', 'build-wheel', '-i', '/home/me/demo/.venv/bin/python', '--compatibility', 'off', '--editable'] returned non-zero exit status 1
+
+      hint: This usually indicates a problem with the package or the build environment.
+"""
+
+
+@pytest.mark.parametrize("output", [
+    UV_MATURIN_OFFLINE,
+    # the same without a terminal: "cause:" where the graphical form draws ├─▶ and ╰─▶
+    UV_MATURIN_OFFLINE.replace("  × ", "error: ").replace("├─▶", "  cause:").replace("╰─▶", "  cause:"),
+], ids=["terminal", "pipe"])
+def test_a_build_without_network_shows_cargos_error_and_the_network_advice(tmp_path: Path, output: str) -> None:
+    from venvd.installers import InstallerFailed
+    from venvd.sync.inputs import Plan
+    from venvd.sync.perform import failure_line
+
+    lines = output.splitlines()
+    plan = Plan("pyproject", str(tmp_path), [], [str(tmp_path / "pyproject.toml")], False, "")
+    line = failure_line(InstallerFailed("uv pip install", 1, lines, lines[1:]), plan, "~/demo/.venv",
+                        str(tmp_path / "x.log"))
+    assert line.startswith("sync failed: no network for a package's build"), line
+    assert ("(Call to `maturin.build_editable` failed (exit status: 1) | error: failed to get `pyo3` as a "
+            "dependency of package `demo v0.1.0 (/home/me/demo)` | [6] Couldn't resolve host name "
+            "(Could not resolve host: index.crates.io))") in line, line
+    assert "[stdout]" not in line and "fix pyproject.toml" not in line
+    assert line.endswith(f"'venvd sync' retries once the network is back (full output: {tmp_path / 'x.log'})")
+
+
+@pytest.mark.parametrize("words", ["curl: (6) Could not resolve host: github.com",
+                                   "fatal: unable to access 'https://github.com/x/y/': Couldn't resolve host",
+                                   "Temporary failure in name resolution", "[Errno 101] Network is unreachable",
+                                   "failed to download from `https://index.crates.io/config.json`"])
+def test_the_network_words_of_curl_git_and_cargo_are_the_network(words: str) -> None:
+    from venvd.sync.progress import classify
+
+    assert classify(["error: Failed to build `x`", "  cause: The build backend returned an error", words]) == "network"

@@ -222,7 +222,7 @@ def failure_line(exc: Any, plan: Any, shown: str, log: Any, kept: str = "") -> s
     stderr first (installers say what went wrong there); network, build and resolution
     failures get different advice: only a resolution failure is the inputs' fault.
     """
-    from .progress import build_error, classify, meaningful
+    from .progress import build_error, classify, is_build, meaningful, network_cause
 
     err = exc.stderr or exc.lines
     kind = classify(err + exc.lines)
@@ -232,6 +232,13 @@ def failure_line(exc: Any, plan: Any, shown: str, log: Any, kept: str = "") -> s
     where = f" (full output: {display_path(log)})" if log else ""
     kept = kept or f"{shown} is as it was"
     if kind == "network":
+        # The network error may sit deep in the output (a build's cargo or git under uv's
+        # "Call to … failed" and its [stderr]): that, not the installer's first lines.
+        cause = network_cause(err) or network_cause(exc.lines)
+        details = " | ".join(cause) if cause else details
+        if is_build(err + exc.lines):
+            return (f"sync failed: no network for a package's build, which fetches what it needs ({details}) "
+                    f"-- {kept}; 'venvd sync' retries once the network is back{where}")
         return (f"sync failed: no network / index unreachable ({details}) -- {kept}; "
                 f"'venvd sync' retries once the index is reachable{where}")
     if kind == "build":

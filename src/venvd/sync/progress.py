@@ -205,13 +205,16 @@ def meaningful(lines: list[str], limit: int = 4) -> list[str]:
     return chosen[:limit]
 
 
-# What tells the three kinds of failure apart, in uv's and pip's words (lowercase).
+# What tells the three kinds of failure apart, in uv's and pip's words (lowercase), and in
+# those of the tools a build runs (cargo, curl, git: "[6] Couldn't resolve host name").
 _NETWORK = ("failed to fetch", "connection refused", "could not connect", "network is unreachable",
             "name or service not known", "temporary failure in name resolution", "dns error",
             "error sending request", "max retries exceeded", "newconnectionerror", "connecttimeout",
             "connection timed out", "no route to host", "tcp connect error", "could not fetch url",
             "network connectivity is disabled", "failed to download", "connectionerror",
-            "nodename nor servname", "getaddrinfo failed", "ssl: certificate_verify_failed")
+            "nodename nor servname", "getaddrinfo failed", "ssl: certificate_verify_failed",
+            "couldn't resolve host", "could not resolve host", "spurious network error",
+            "failed to connect to", "unable to access 'http")
 _BUILD = ("failed to build", "build backend", "build_wheel", "build_editable", "prepare_metadata",
           "subprocess-exited-with-error", "failed building wheel", "did not run successfully",
           "metadata-generation-failed", "failed to prepare metadata")
@@ -235,6 +238,58 @@ def classify(lines: list[str]) -> str:
     if any(k in text for k in _RESOLUTION):
         return "resolution"
     return "other"
+
+
+# The marks uv and pip put before nested lines (uv's "× ", "├─▶ ", "╰─▶ " on a terminal and
+# "cause: " elsewhere; pip's "× ", "│ ", "╰─> "; cargo's "Caused by:"), taken off to read them.
+_MARKS = ("× ", "x ", "│", "├─▶", "╰─▶", "╰─>", "cause:", "caused by:")
+# An installer's own line around a build's failure, not the build's error.
+_WRAPPERS = ("failed to build", "subprocess-exited-with-error", "metadata-generation-failed",
+             "failed to prepare metadata", "failed building", "could not build wheels")
+
+
+def _unmarked(line: str) -> str:
+    line = line.strip()
+    while True:
+        low = line.lower()
+        mark = next((m for m in _MARKS if low.startswith(m)), None)
+        if mark is None:
+            return line
+        line = line[len(mark):].strip()
+
+
+def network_cause(lines: list[str], limit: int = 3) -> list[str]:
+    """The lines that say why a sync needed the network and did not reach it, from deep in
+    the installer's output: the build hook that failed (uv's "Call to `maturin.build_editable`
+    failed", pip's "… did not run successfully."), the first error its build printed
+    (cargo's "error: failed to get `pyo3` …"), and the last line naming the network failure
+    (the root cause: "[6] Couldn't resolve host name (Could not resolve host: …)")."""
+    import re
+
+    cleaned = [_unmarked(line) for line in lines]
+    cleaned = [line for line in cleaned if line and not line.lower().startswith(_NOISE)]
+    chosen: list[str] = []
+    start = 0
+    for i, line in enumerate(cleaned):
+        low = line.lower()
+        if (low.startswith("call to ") and "failed" in low) or low.endswith("did not run successfully."):
+            chosen.append(line)
+            start = i
+            break
+    errors = [line for line in cleaned[start:] if re.match(r"^(error|ERROR)(\[\w+\])?:", line)
+              and not any(w in line.lower() for w in _WRAPPERS)]
+    if errors:
+        chosen.append(errors[0])
+    network = [line for line in cleaned if any(k in line.lower() for k in _NETWORK)]
+    if network and network[-1] not in chosen:
+        chosen.append(network[-1])
+    return chosen[:limit] if network else []
+
+
+def is_build(lines: list[str]) -> bool:
+    """Whether a package's build failed (whatever made it fail: the network, a compiler)."""
+    text = "\n".join(lines).lower()
+    return any(k in text for k in _BUILD)
 
 
 def build_error(lines: list[str]) -> Optional[str]:
