@@ -397,6 +397,13 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
             env = env_change(environ, record, target)
             _register(target.project)
             _say_prepared(target)
+            if environ.get("VENVD_DAEMON") == "auto":  # unset: not even an import
+                from .daemon.liveness import daemon_alive
+
+                if not daemon_alive():  # one lock probe; control.py (subprocess) only to start one
+                    from .daemon.control import auto_start
+
+                    auto_start()
         deactivate = True
     elif target is None and record is not None:
         env = env_change(environ, record, None)
@@ -417,6 +424,12 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
     state["_VENVD_WATCH"] = watch.paths
     state["_VENVD_STAMP"] = watch.stamp(os.path.join(cache_dir(), "stamps"))
     state["_VENVD_STAMPS"] = watch.stamps  # one per watched path: its exact mtime
+    # `prompt = true` (user config): the hook shows "(name) " before the prompt. Said at every
+    # export, so an edit of the (watched) config file shows at the next prompt; `venvd hook`
+    # embeds it too, for a new shell whose entries all come from its cache.
+    from .trees import show_prompt
+
+    state["_VENVD_SHOW_PROMPT"] = "1" if show_prompt() else ""
     if isinstance(target, Target) and options is not None and options.outcome == "background":
         # A daemon or detached sync that dies changes no file: while a sync is handed off,
         # a stamp that never exists makes each prompt ask again, until it is said to be done.

@@ -19,6 +19,7 @@ from ..safeio import LIMIT_SMALL, read_bytes
 from .liveness import DAEMON_LOCK
 
 LOCK = DAEMON_LOCK  # liveness.py probes it on the prompt path
+START_LOCK = "daemon-start.lock"  # held by a daemon VENVD_DAEMON=auto started (start_detached)
 PIDFILE = "daemon.pid"
 STATUS = "daemon-status.json"
 LOG = "daemon.log"
@@ -98,20 +99,71 @@ def read_status() -> Optional[dict[str, Any]]:
     return data if isinstance(data, dict) else None
 
 
-def start(wait: float = 10.0) -> int:
-    """Start a detached daemon; returns its pid."""
+def _spawn(pass_fds: tuple[int, ...] = ()) -> Any:
+    """``venvd daemon run`` in its own session, its output appended to daemon.log."""
     import subprocess
 
     from ..launcher import launcher
 
+    with open(log_path(), "ab") as log:
+        return subprocess.Popen(
+            [*launcher(), "daemon", "run"], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            start_new_session=True, close_fds=True, pass_fds=pass_fds,
+        )
+
+
+def start_detached() -> Optional[int]:
+    """Start a daemon without waiting for it to report (``VENVD_DAEMON=auto`` on a
+    directory change: the prompt must not wait for a start-up); its pid, or None when
+    a daemon runs already or another shell has just started one.
+
+    The daemon takes its own lock only once Python has started (~0.1 s), so a shell
+    entering a project in that window would find no daemon and start a second one (it
+    would exit, "already running", into the log). The start lock closes the window: it
+    is taken here and inherited by the daemon, which keeps it for its lifetime (the
+    kernel releases it when the daemon dies, however it dies), so whoever finds it
+    held knows a daemon is starting or running."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no inherited lock
+        return None if daemon_alive() else _spawn().pid
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(_path(START_LOCK), flags, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None  # a daemon started by another shell holds it
+        if daemon_alive():
+            return None  # one started by `venvd daemon start` (it does not take the start lock)
+        return _spawn(pass_fds=(fd,)).pid
+    finally:
+        os.close(fd)  # the daemon's inherited copy keeps the lock
+
+
+def auto_start() -> None:
+    """``VENVD_DAEMON=auto`` and a directory change activated a trusted project while no
+    daemon runs (export.py): start one, detached and not waited for, so the syncs after
+    this entry run in the background. A due sync would start it too (sync/perform.py),
+    but a first entry creates and syncs in the foreground and never hands one off."""
+    from ..ui import display_path, say
+
+    try:
+        pid = start_detached()
+    except (OSError, VenvdError) as exc:  # the prompt goes on without a daemon
+        say(f"could not start the daemon (VENVD_DAEMON=auto): {getattr(exc, 'strerror', None) or exc}")
+        return
+    if pid is not None:
+        say(f"started the daemon (VENVD_DAEMON=auto), which syncs your projects in the background; "
+            f"log: {display_path(log_path())}")
+
+
+def start(wait: float = 10.0) -> int:
+    """Start a detached daemon; returns its pid."""
     pid = running_pid()
     if pid is not None:
         raise VenvdError(f"the daemon is already running (pid {pid})")
-    with open(log_path(), "ab") as log:
-        process = subprocess.Popen(
-            [*launcher(), "daemon", "run"], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-            start_new_session=True, close_fds=True,
-        )
+    process = _spawn()
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if process.poll() is not None:
