@@ -67,7 +67,31 @@ def gather(directory: "str | None") -> dict[str, Any]:
             info["interpreter"] = None
             info["interpreter_error"] = str(exc)
     info.update(_sync_info(project, config, venv))
+    _moved(info, venv, marker, cfg)
     return info
+
+
+def _moved(info: dict[str, Any], venv: str, marker: Any, cfg: Any) -> None:
+    """A venv made for another path (the project was moved or renamed): fingerprints are
+    relative to the root, so its inputs may well be in step, but its console scripts name
+    the old path. venvd's is recreated at the next entry (as ``export`` does); the user's is
+    left as it is, and said to be moved."""
+    if marker is not None:
+        if marker.get("made_for") == os.path.realpath(venv):
+            return
+        old = marker.get("made_for") or "another path"
+        info["venv_moved_from"] = marker.get("made_for")
+        info["state"] = f"made for {old}: will be recreated at the next entry"
+        return
+    if cfg is None:
+        return
+    from ..venv import moved_from
+
+    old = moved_from(venv)
+    if old is not None:
+        info["venv_moved_from"] = old
+        info["state"] = (f"{info.get('state')}, but the venv was moved from {old}; its scripts name the old path "
+                         "(venvd did not make it: recreate it to fix them)")
 
 
 def _sync_info(project: Any, config: Any, venv: str) -> dict[str, Any]:
@@ -186,7 +210,10 @@ def _human(info: dict[str, Any]) -> str:
         lines.append(f"not synced:   {', '.join(info['not_synced'])} (name them in [tool.venvd] requirements)")
     if info.get("installer"):
         lines.append(f"installer:    {info['installer']['name'] or '-'} ({info['installer']['why']})")
-    lines.append(f"state:        {info.get('state')}")
+    state = str(info.get("state"))
+    if info.get("venv_moved_from"):
+        state = state.replace(info["venv_moved_from"], show(info["venv_moved_from"]))
+    lines.append(f"state:        {state}")
     lines.append(f"fingerprint:  recorded {(info.get('fingerprint_recorded') or '-')[:16]}, "
                  f"current {(info.get('fingerprint_current') or '-')[:16]}")
     error = info.get("last_error")
