@@ -18,6 +18,9 @@ PYENV_ROOT = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
 IN_CI = bool(os.environ.get("CI"))
 # Shells are required in CI (a missing one fails); locally a missing one skips.
 REQUIRE_SHELLS = IN_CI or bool(os.environ.get("VENVD_REQUIRE_SHELLS"))
+# The ecosystem tools (pdm, poetry, pipenv: tests/toolbox.py) likewise, and wherever a run
+# named where they are (VENVD_TEST_TOOLS): .ci/run sets that and VENVD_REQUIRE_SHELLS, not CI.
+REQUIRE_TOOLS = REQUIRE_SHELLS or bool(os.environ.get("VENVD_TEST_TOOLS"))
 
 
 def pyenv_python(prefix: str) -> Optional[str]:

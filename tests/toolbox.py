@@ -1,8 +1,9 @@
 """The real ecosystem tools (pdm, poetry, pipenv) for tests: found, never simulated.
 
 ``.ci/run`` installs them from PyPI into ``.tools/`` (a venv of their own, gitignored);
-``VENVD_TEST_TOOLS`` may name another bin directory. Locally a missing tool skips the
-test; in CI (``CI`` set) it fails, like a missing shell in conftest.py.
+``VENVD_TEST_TOOLS`` may name another bin directory. A missing tool fails the test when
+the run asked for the tools (``VENVD_TEST_TOOLS`` set, as ``.ci/run`` does) or requires what
+CI requires (``VENVD_REQUIRE_SHELLS`` or ``CI``); otherwise (a plain local run) it skips.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import REQUIRE_TOOLS
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -22,11 +23,12 @@ def tools_dir() -> Path:
 
 
 def real_tool(name: str) -> str:
-    """The path of the real *name* tool, or skip (fail in CI) when it is not installed."""
+    """The path of the real *name* tool, or skip (fail when required) when it is not installed."""
     path = tools_dir() / name
     if not os.access(path, os.X_OK):
-        if IN_CI:
-            pytest.fail(f"{name} is required in CI but {path} is missing (.ci/run installs it)")
+        if REQUIRE_TOOLS:
+            pytest.fail(f"{name} is required (VENVD_TEST_TOOLS, VENVD_REQUIRE_SHELLS or CI is set) but {path} "
+                        "is missing (.ci/run installs it)")
         pytest.skip(f"{name} is not installed in {tools_dir()} (.ci/run installs it)")
     return str(path)
 
