@@ -134,6 +134,43 @@ class BenchShell:
             return float(found.group(1)) * scale / iterations
         return None
 
+    def cd_loop(self, targets: list[str], iterations: int) -> Optional[list[float]]:
+        """Seconds per ``cd`` to each of *targets* in turn, with the prompt hooks the shell
+        runs after it, timed inside the shell (``$EPOCHREALTIME``): what the tool adds to a
+        directory change without the pty round trip. bash runs PROMPT_COMMAND after the cd;
+        zsh its chpwd hooks (run by cd itself) and precmd functions; fish its PWD handlers
+        (run by cd) and fish_prompt handlers. fish has no clock builtin: its ``time`` gives
+        one total for the whole cycle, split evenly between the targets."""
+        assert self.child is not None
+        quoted = [_q(t) for t in targets]
+        if self.shell in ("bash", "zsh"):
+            if self.shell == "bash":  # microseconds, as integers
+                hooks, pre, base = 'eval "${PROMPT_COMMAND[*]-}"', "", 0
+                add = "_bt[{i}]=$(( ${{_bt[{i}]:-0}} + ${{_be/[.,]/}} - ${{_bs/[.,]/}} ))"
+                scale = 1e-6
+            else:  # zsh: EPOCHREALTIME is a float, and so is the sum
+                hooks, pre, base = "for _bf in $precmd_functions; do $_bf; done", "zmodload zsh/datetime; ", 1
+                add = "(( _bt[{i}] += _be - _bs ))"
+                scale = 1.0
+            steps = "".join(f" _bs=$EPOCHREALTIME; cd {t}; {hooks}; _be=$EPOCHREALTIME; "
+                            + add.format(i=i + base) + ";" for i, t in enumerate(quoted))
+            init = "_bt=(" + " ".join("0" for _ in quoted) + ")"
+            line = (f"{pre}{init}; for ((_bi=0;_bi<{iterations};_bi++)); do{steps} done;"
+                    ' echo "@@C ${_bt[*]}"')
+            out = self.output(line)
+            found = re.search(r"@@C ([\d. ]+)", out)
+            if not found:
+                return None
+            return [float(x) * scale / iterations for x in found.group(1).split()]
+        body = "; ".join(f"cd {t}; emit fish_prompt" for t in quoted)
+        out = self.output(f"time for _bi in (string split -n ' ' (string repeat -n {iterations} 'x ')); {body}; end")
+        found = re.search(r"Executed in\s+([\d.]+)\s+(micros|millis|secs)", out)
+        if not found:
+            return None
+        scale = {"micros": 1e-6, "millis": 1e-3, "secs": 1.0}[found.group(2)]
+        each = float(found.group(1)) * scale / iterations / len(targets)
+        return [each] * len(targets)
+
     def close(self) -> None:
         if self.child is not None and self.child.isalive():
             self.child.sendline("exit")

@@ -266,6 +266,14 @@ class Bench:
                     for label, target in steps(sh):
                         cell = out.setdefault(label, {}).setdefault(sh.tool, {"samples": []})
                         cell["samples"].append(sh.command(f"cd {target}"))
+            # The same cds timed inside each shell (no pty round trip): the hook's own cost.
+            for sh in opened:
+                sh.command(f"cd {starts[name](sh)}")
+                iterations = (100 if self.quick else 300) if sh.tool in ("none", "venvd") else (10 if self.quick else 30)
+                pairs_of = steps(sh)
+                timed = sh.cd_loop([t for _, t in pairs_of], iterations)
+                for (label, _), each in zip(pairs_of, timed or [None] * len(pairs_of)):
+                    out[label][sh.tool].setdefault("loop", []).append(each)
             if self.strace:
                 pairs = 3 if self.quick else 5
                 for sh in opened:
@@ -280,9 +288,13 @@ class Bench:
                         cell["execs"] = sorted(set(counted.execs))
         for label, cells in out.items():
             base_samples = cells["none"]["samples"]
+            base_loop = [x for x in cells["none"].get("loop", []) if x is not None]
             for cell in cells.values():
                 cell["median"] = median(cell["samples"])
                 cell["added"] = median([t - b for t, b in zip(cell["samples"], base_samples)])
+                loop = [x for x in cell.get("loop", []) if x is not None]
+                if loop and base_loop:
+                    cell["loop_added"] = median(loop) - median(base_loop)
         return out
 
     def _first_cd(self, shell_name: str, n: int) -> dict[str, Any]:
