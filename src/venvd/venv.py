@@ -235,10 +235,12 @@ def _create_in_place(venv: str, interpreter_path: str, version: str, prompt: str
     if uv and _version_tuple(version) < UV_MINIMUM:
         uv = None  # uv cannot inspect it; the venv module can
     if uv:
-        # --no-config: no uv.toml from the project's parents (another user's /tmp) is read.
+        # --no-config: no uv.toml from the project's parents (another user's /tmp) is read;
+        # --no-project: nor a parent's pyproject.toml (the path and Python are given).
         try:
-            _run([uv, "venv", "--no-config", "--quiet", "--allow-existing", "--python", interpreter_path,
-                  f"--prompt={prompt}", "--", venv], f"creating {venv} with uv")  # a name may start with "-"
+            _run([uv, "venv", "--no-config", "--no-project", "--quiet", "--allow-existing", "--python",
+                  interpreter_path, f"--prompt={prompt}", "--", venv],
+                 f"creating {venv} with uv")  # a name may start with "-"
         except VenvdError as exc:
             if "inspect python interpreter" not in str(exc).lower() and "can't use python" not in str(exc).lower():
                 raise

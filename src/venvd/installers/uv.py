@@ -4,6 +4,14 @@ Every uv command runs in the project root with ``configfiles.uv_config_args``: n
 config file outside the project, the user's and the machine's is read. In a venv venvd
 did not make (``Target.owned`` false) nothing is removed: ``uv sync --inexact``, and
 ``uv pip install`` instead of ``uv pip sync``.
+
+uv also looks in the root's parents for a workspace that lists the project (``uv sync``,
+and ``uv pip install -e .`` for its ``[tool.uv.sources]`` and indexes), and no option
+turns that off. So nothing runs unless uv would find the root venvd chose
+(``project.uv_workspace_problem``): a parent's pyproject.toml that lists the project,
+that venvd cannot read as uv does, or that another user could change, stops the sync
+with one line. What is left: a pyproject.toml another user creates in a world-writable
+parent (/tmp) in the instant between that check and uv's own look.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ class UvBackend:
 
     def sync(self, plan, target: Target, run: Run) -> None:  # noqa: ANN001 - Plan
         uv = uv_binary()
+        _check_workspace(plan)
         env = child_env(target)
         config = uv_config_args(plan.root, target.environ)
         pip = [uv, "pip"]
@@ -92,6 +101,17 @@ class UvBackend:
         finally:
             if target.seed_pip:
                 _restore_pip(uv, target, seeds, run, plan.root, config)
+
+
+def _check_workspace(plan) -> None:  # noqa: ANN001 - Plan
+    """Refuse to run uv where it would take another project or workspace root than
+    ``plan.root`` (see the module docstring)."""
+    from ..project import uv_workspace_problem
+    from ..ui import display_path
+
+    why = uv_workspace_problem(plan.root, needs_pyproject=plan.kind == "uv.lock")
+    if why is not None:
+        raise VenvdError(f"not syncing {display_path(plan.root)} with uv: {why}")
 
 
 def _is_lock(plan, target: Target) -> bool:  # noqa: ANN001 - Plan
