@@ -151,8 +151,8 @@ def test_a_missing_tool_is_noticed_at_the_next_entry_once_installed(home: Path, 
     (project / "poetry.lock").write_text("# a lockfile\n")
     said = export(project)
     assert "not on PATH" in said
-    # poetry appears on PATH. (A stand-in that records its call: the real poetry would need
-    # the network to install; what is under test is that venvd notices and runs it.)
+    # poetry appears on PATH. (A stand-in that records its call: what is under test is that
+    # venvd notices and runs it; test_inputs_poetry.py syncs a real lock with the real poetry.)
     tools = tmp_path / "tools"
     tools.mkdir()
     ran = tmp_path / "poetry-ran"

@@ -198,13 +198,21 @@ def test_pins_and_the_editable_project_with_an_extra_are_pips_env_and_pruned_by_
     assert "pip" in packages(project), "the seed packages stay"
 
 
-def test_an_editable_project_whose_name_cannot_be_read_is_said_not_pruned(home: Path, offline: Path) -> None:  # noqa: F811
-    project = make_project(home / "proj", "3.12")
-    (project / "setup.py").write_text("from setuptools import setup\nsetup(name=open('NAME').read())\n")
-    (project / "requirements.txt").write_text(f"{DELTA}==1.0\n-e .\n")
-    from tests.test_sync_units import plan_for
+def test_an_editable_project_whose_name_cannot_be_read_is_said_once_and_nothing_pruned(
+        home: Path, backend: str) -> None:  # noqa: F811
+    from tests.localbuild import BACKEND, BUILD_SYSTEM
 
-    plan = plan_for(project)
-    assert plan.roots is None
-    assert "nothing removed, as venvd cannot read the name of -e ." in plan.why, plan.why
-    assert "what no input requires any more removed" not in plan.why
+    project = make_project(home / "proj", "3.12")
+    # A backend that keeps the project's metadata in a table of its own: only the build knows the name.
+    (project / "pyproject.toml").write_text(
+        BUILD_SYSTEM + '\n[tool.built]\nname = "hidden"\nversion = "0.1"\ndependencies = []\n')
+    (project / "_backend.py").write_text(BACKEND.replace('tomllib.load(f)["project"]', 'tomllib.load(f)["tool"]["built"]'))
+    (project / "requirements.txt").write_text(f"{DELTA}==1.0\n-e .\n")
+    said = export(project)
+    assert "synced" in said and "nothing removed, as venvd cannot read the name of -e ." in said, said
+    assert said.count("nothing removed") == 1, said
+    assert "what no input requires any more removed" not in said
+    assert set(without_seeds(packages(project))) == {DELTA, "hidden"}
+    (project / "requirements.txt").write_text("-e .\n")
+    said = export(project)
+    assert DELTA in packages(project), f"kept: venvd cannot tell what the project requires: {said}"

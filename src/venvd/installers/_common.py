@@ -35,13 +35,16 @@ def prune(plan: "Plan", target: Target, run: Run, uninstall: list[str]) -> None:
     """After an additive install: remove what none of the plan's requirements reaches.
 
     *uninstall* is the command prefix that takes names (``pip uninstall -y`` or
-    ``uv pip uninstall``). Nothing is removed when a requirement has no name.
+    ``uv pip uninstall``). Nothing is removed when a requirement has no name venvd can
+    read (a URL; a local project whose name only its build knows), said once per sync.
     """
     from ..sync.envstate import extraneous
     from ..ui import say
 
     if plan.roots is None:
-        say("a requirement without a name (a URL or path): nothing removed in this exact sync")
+        if "nothing removed" not in plan.why:  # else the sync's first line said it already
+            say("nothing removed in this exact sync: venvd cannot read the name of every requirement "
+                "(a URL, or a local project whose name only its build knows)")
         return
     keep = list(SEED_PACKAGES) + ([plan.project_name] if plan.project_name else [])
     names = extraneous(target.venv, plan.roots, target.version, keep)
