@@ -365,7 +365,7 @@ class Bench:
         return time.perf_counter() - started
 
     def onboarding(self) -> None:
-        rounds = 1 if self.quick else 3
+        rounds = 3 if self.quick else 7
         templates = self._templates()
         out: dict[str, Any] = {}
         for kind in ("uv", "pip"):
@@ -384,6 +384,12 @@ class Bench:
             sh = BenchShell("bash", "venvd", self.work / "rc" / "onboard" / kind, self.env, self.outside / "a",
                             self.commands).start()
             try:
+                # Warmed like the by-hand side above (its caches: uv's interpreter and wheel
+                # caches; venvd's: its interpreter discovery cache), one onboarding not counted.
+                warm = self._fresh(templates[kind], f"{kind}-venvd-warm")
+                self.run(self.commands["venvd"] + ["allow", str(warm)], warm, check=True)
+                sh.command(f"cd {warm}")
+                sh.command(f"cd {self.outside}/a")
                 for r in range(rounds):
                     project = self._fresh(templates[kind], f"{kind}-venvd-{r}")
                     self.run(self.commands["venvd"] + ["allow", str(project)], project, check=True)
