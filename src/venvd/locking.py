@@ -32,6 +32,15 @@ def FileLock(path: str, timeout: float = -1) -> Any:  # noqa: N802 - reads like 
     return _Flock(path, timeout)
 
 
+_held: "set[int]" = set()  # the fds of the locks this process holds (flock, POSIX)
+
+
+def held_fds() -> "list[int]":
+    """The fds of the venv locks this process holds now, for a watchdog to keep them held
+    after venvd dies until what venvd started is killed (``venv.ChildGuard``)."""
+    return sorted(_held)
+
+
 def _timeout(path: str) -> Exception:
     """``filelock.Timeout`` (what callers catch), imported only when a lock is busy."""
     import filelock
@@ -82,6 +91,7 @@ class _Flock:
             raise
         self._fd = fd
         self._count = 1
+        _held.add(fd)
         return self
 
     def release(self, force: bool = False) -> None:
@@ -93,6 +103,7 @@ class _Flock:
         if self._count > 0 and not force:
             return
         fd, self._fd, self._count = self._fd, None, 0
+        _held.discard(fd)
         try:
             fcntl.flock(fd, fcntl.LOCK_UN)
         finally:

@@ -13,6 +13,7 @@ import time
 # typing costs ~3 ms of imports (re, enum); this module is on the cd path.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import subprocess
     from typing import Callable, Optional
 
 from .envdiff import decode_pairs, encode_pairs
@@ -169,40 +170,129 @@ def find_program(name: str) -> Optional[str]:
     return None
 
 
-def die_with_parent():  # -> Callable[[], None] | None
-    """On Linux, a ``preexec_fn`` that makes an installer or creation child die with venvd
-    (``PR_SET_PDEATHSIG``): a venvd killed with -9 mid-sync leaves no uv or pip writing
-    into a venv that the next entry replaces. Kept across exec; ctypes is loaded here,
-    before the fork (never in the forked child)."""
-    import sys
+# The watchdog of one installer or creation command (``ChildGuard``): reads the command's
+# pid (its process group and session) from stdin, one line per command started, until
+# venvd closes its end of the pipe (the command is over) or dies; then kills each group.
+# (`kill -9 -PGID`: dash's kill takes no `--`; only numbers above 1 are ever a group here.)
+_WATCHDOG = ('g=; while read -r p; do case $p in *[!0-9]*|""|0|1) ;; *) g="$g -$p" ;; esac; done; '
+             '[ -z "$g" ] || kill -9 $g 2>/dev/null; exit 0')
 
-    if not sys.platform.startswith("linux"):
+
+class ChildGuard:
+    """A ``preexec_fn`` that ties an installer or creation command, and every process it
+    starts, to venvd: a venvd killed with -9 mid-creation or mid-sync leaves nothing
+    writing into a venv that the next entry may recreate.
+
+    In the child it makes the command the leader of a session of its own (so its
+    process group holds whatever it starts: ensurepip's pip, uv's build backends; and no
+    terminal, so nothing stops the prompt to ask on /dev/tty) and, on Linux, has it die
+    with venvd (``PR_SET_PDEATHSIG``). A watchdog (``/bin/sh``, in a session of its own so
+    a terminal's signals miss it) kills that whole group as soon as venvd closes the
+    guard (``close``, or when it is garbage: the command is over, what it left running
+    goes) or dies. The watchdog holds venvd's venv locks while it waits (``locking.held_fds``):
+    after a kill -9 the next entry gets the lock only once the group is killed.
+    ctypes is loaded here, before the fork, never in the forked child.
+    """
+
+    def __init__(self) -> None:
+        import subprocess
+        import sys
+
+        from .locking import held_fds
+
+        self._prctl = None
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                self._prctl = ctypes.CDLL(None, use_errno=True).prctl
+            except (OSError, AttributeError):
+                pass
+        self._parent = os.getpid()
+        read, self._write = os.pipe()  # both close on exec: the command never holds them
+        try:
+            self._watchdog: "Optional[subprocess.Popen[bytes]]" = subprocess.Popen(
+                ["/bin/sh", "-c", _WATCHDOG], stdin=read, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, start_new_session=True, pass_fds=held_fds())
+        except OSError:
+            self._watchdog = None  # no /bin/sh: the command still dies with venvd
+        finally:
+            os.close(read)
+
+    def __call__(self) -> None:  # in the forked child, before exec
+        import signal
+
+        if self._watchdog is not None:
+            os.setsid()
+        if self._prctl is not None:
+            self._prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+            if os.getppid() != self._parent:  # venvd died before the line above took effect
+                os._exit(1)
+        if self._watchdog is not None:
+            try:
+                os.write(self._write, f"{os.getpid()}\n".encode())
+            except OSError:
+                pass  # the watchdog is gone; the command still dies with venvd
+
+    def close(self) -> None:
+        """The command is over: what it left running in its group is killed."""
+        write, self._write = self._write, -1
+        if write < 0:
+            return
+        os.close(write)
+        if self._watchdog is not None:
+            try:
+                self._watchdog.wait(timeout=5)
+            except Exception:  # noqa: BLE001 - reaped later by subprocess, or by init
+                pass
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+
+def stop_command(proc: "subprocess.Popen[bytes]", force: bool = False) -> None:
+    """Terminate (*force*: kill) a command started under a ``ChildGuard``, and all it
+    started: its process group (a terminal's Ctrl-C does not reach that group). A command
+    that leads no group of its own is stopped alone. *proc* is not yet reaped, so its pid,
+    and the group named after it, cannot be anyone else's."""
+    if os.name == "posix":
+        import signal
+
+        try:
+            if proc.poll() is None and os.getpgid(proc.pid) == proc.pid:
+                os.killpg(proc.pid, signal.SIGKILL if force else signal.SIGTERM)
+                return
+        except OSError:
+            pass
+    if force:
+        proc.kill()
+    else:
+        proc.terminate()
+
+
+def die_with_parent() -> Optional[ChildGuard]:
+    """A ``ChildGuard`` for one command (``preexec_fn=``), or None where there is no fork
+    (Windows). The caller closes it when the command is over; one it drops is closed then."""
+    if os.name != "posix":
         return None
-    import ctypes
-    import signal
-
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    parent = os.getpid()
-
-    def setup() -> None:
-        prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # venvd died before the line above took effect
-            os._exit(1)
-
-    return setup
+    return ChildGuard()
 
 
 def _run(argv: list[str], what: str) -> None:
     import subprocess
 
+    guard = die_with_parent()
     try:
         result = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                preexec_fn=die_with_parent())
+                                preexec_fn=guard)
     except OSError as exc:
         raise VenvdError(f"{what} failed: cannot run {argv[0]}: {exc.strerror}") from None
+    finally:
+        if guard is not None:
+            guard.close()
     if result.returncode != 0:
         from .sync.progress import meaningful
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from typing import IO, Mapping, Optional
 
 from ..installers import InstallerFailed
-from ..venv import die_with_parent
+from ..venv import die_with_parent, stop_command
 
 KEEP_LINES = 400  # output kept for the error message and `venvd status`
 
@@ -177,11 +177,11 @@ def _stop(proc: "subprocess.Popen[bytes]") -> None:
     if proc.poll() is not None:
         return
     try:
-        proc.terminate()
+        stop_command(proc)  # and what it started: it leads a process group of its own
         try:
             proc.wait(timeout=3)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            stop_command(proc, force=True)
             proc.wait()
     except OSError:
         pass
