@@ -212,6 +212,7 @@ _venvd_cached() {
 # venvd only steps back; a plain `deactivate` turns the project off like `venvd off`.
 _venvd_deactivate() {
   if [[ ${1-} == nondestructive ]]; then _venvd_export --undo; else _venvd_export --off; fi
+  _venvd_prompt off  # taken out now: a script may save PS1 next (virtualenvwrapper's workon)
 }
 
 # venvd's `deactivate` stands in for one the user defined (kept as _venvd_user_deactivate)
@@ -317,6 +318,7 @@ _venvd_hook() {
   if shopt -q failglob; then _venvd_failglob=1; shopt -u failglob; fi
   if shopt -q nocasematch; then _venvd_nocasematch=1; shopt -u nocasematch; fi
   _venvd_unchanged || _venvd_cached || _venvd_export
+  _venvd_prompt
   if [[ -n $_venvd_failglob ]]; then shopt -s failglob; fi
   if [[ -n $_venvd_nocasematch ]]; then shopt -s nocasematch; fi
   return $_venvd_status
@@ -350,3 +352,59 @@ if [[ -n ${PROMPT_COMMAND+set} && ${PROMPT_COMMAND@a} == *a* ]]; then
 elif [[ ${PROMPT_COMMAND-} != *_venvd_hook* ]]; then
   PROMPT_COMMAND="_venvd_hook && :${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
 fi
+
+# The venv's name before the prompt, opt-in (`prompt = true` in the user config): while
+# one of venvd's venvs is active, PS1 starts with "(name) " as the stdlib's activate makes
+# it, unless VIRTUAL_ENV_DISABLE_PROMPT is non-empty (activate's rule). `venvd hook`
+# embeds the setting and every `venvd export` says it again (an edit of the config file
+# shows at the next prompt); entries from the cache need no process, as the prefix
+# follows VENVD_DIFF and VIRTUAL_ENV, which the cache sets as the core does.
+# Undone exactly: leaving, `venvd off` and `deactivate` take out the text venvd added,
+# where it still is, and nothing else: the user's PS1, or their edit of it made
+# meanwhile, is back as it is. A copy of the prefixed PS1 that comes back later (an
+# activate script saves PS1 when it takes over and restores it on its deactivate) loses
+# it too. Never stacked: added only where PS1 does not hold it, so loading the hook or
+# the rc file again adds none.
+# Prompt tools are not fought: starship (STARSHIP_SHELL) shows the venv itself and is
+# left alone (its zsh and fish inits, and oh-my-posh's, set VIRTUAL_ENV_DISABLE_PROMPT).
+# A PS1 built afresh at each prompt by a PROMPT_COMMAND that runs after this hook simply
+# replaces the prefix (that command owns the prompt, as with activate); one built before
+# it that already shows "(name)" gets no second.
+# With promptvars on (bash's default, and always in posix mode) PS1 holds a reference to
+# _VENVD_PROMPT_NAME, not the name: a name's `$(...)`, backquotes or `\u` are shown, never
+# run or decoded; with it off, each backslash is doubled.
+_VENVD_SHOW_PROMPT=@VENVD_PROMPT@
+_venvd_prompt() {
+  local _venvd_want=
+  # Never shown and nothing of venvd's in PS1 to take out (prompt off, the default): done.
+  [[ -n ${_VENVD_SHOW_PROMPT-}${_VENVD_PS1_ADDED-} ]] || return 0
+  # $1 = off: only take the prefix out (venvd's `deactivate`: before whatever runs next, a
+  # script that activates another venv, saves PS1).
+  if [[ ${1-} != off && -n ${_VENVD_SHOW_PROMPT-} && -n ${VENVD_DIFF-} && -n ${VIRTUAL_ENV-}
+        && $VIRTUAL_ENV == "${_VENVD_VE-}" && -z ${VIRTUAL_ENV_DISABLE_PROMPT-} && -z ${STARSHIP_SHELL-} ]]; then
+    if shopt -q promptvars || shopt -oq posix; then
+      _VENVD_PROMPT_NAME=${VIRTUAL_ENV_PROMPT-}
+      _venvd_want='(${_VENVD_PROMPT_NAME}) '
+    else
+      _venvd_want=${VIRTUAL_ENV_PROMPT-}
+      _venvd_want="(${_venvd_want//\\/\\\\}) "
+    fi
+  fi
+  # Nothing changed (the common prompt): two comparisons.
+  [[ $_venvd_want == "${_VENVD_PS1_ON-}" && ${PS1-} == "${_VENVD_PS1_SET-}" ]] && return 0
+  local - _venvd_ps1=${PS1-} _venvd_nocasematch=
+  set +eu
+  if shopt -q nocasematch; then _venvd_nocasematch=1; shopt -u nocasematch; fi
+  if [[ -n ${_VENVD_PS1_ADDED-} ]]; then
+    _venvd_ps1=${_venvd_ps1/"$_VENVD_PS1_ADDED"/}
+  fi
+  _VENVD_PS1_ON=
+  if [[ -n $_venvd_want && $_venvd_ps1 != *"$_venvd_want"* && $_venvd_ps1 != *"(${VIRTUAL_ENV_PROMPT-})"* ]]; then
+    _venvd_ps1=$_venvd_want$_venvd_ps1
+    _VENVD_PS1_ADDED=$_venvd_want _VENVD_PS1_ON=$_venvd_want
+  fi
+  if [[ $_venvd_ps1 != "${PS1-}" ]]; then PS1=$_venvd_ps1; fi
+  _VENVD_PS1_SET=${PS1-}
+  if [[ -n $_venvd_nocasematch ]]; then shopt -s nocasematch; fi
+  return 0
+}

@@ -220,6 +220,7 @@ function __venvd_deactivate
     else
         __venvd_export --off
     end
+    __venvd_prompt off  # unwrapped now: a script may copy fish_prompt next (virtualfish)
 end
 
 # venvd's `deactivate` stands in for one the user defined (kept as __venvd_user_deactivate)
@@ -334,5 +335,83 @@ end
 function __venvd_hook --on-variable PWD --on-event fish_prompt
     set -l venvd_status $status
     __venvd_unchanged; or __venvd_cached; or __venvd_export
+    __venvd_prompt
     return $venvd_status
+end
+
+# The venv's name before the prompt, opt-in (`prompt = true` in the user config): while
+# one of venvd's venvs is active, fish_prompt is wrapped as activate.fish wraps it (the
+# user's function kept as __venvd_user_fish_prompt and called), printing "(name) " first,
+# unless VIRTUAL_ENV_DISABLE_PROMPT is non-empty (activate's rule). `venvd hook` embeds
+# the setting and every `venvd export` says it again (an edit of the config file shows at
+# the next prompt); entries from the cache need no process, as the prefix follows
+# VENVD_DIFF and VIRTUAL_ENV, which the cache sets as the core does.
+# Undone exactly: leaving, `venvd off` and `deactivate` give the user's function back,
+# unless they defined another fish_prompt meanwhile, which stays. The wrapper prints the
+# name only while it is wanted, so a copy of it (activate.fish keeps the fish_prompt it
+# finds as _old_fish_prompt and gives it back on its deactivate) shows nothing stale, and
+# when it comes back as fish_prompt the user's function is put back at the next prompt. Never stacked: wrapped once
+# (__venvd_prompt_on survives loading the hook again).
+# Prompt tools are not fought: starship (STARSHIP_SHELL; its init also sets
+# VIRTUAL_ENV_DISABLE_PROMPT) shows the venv itself and is left alone; a prompt whose
+# text already holds "(name)" (a theme reading VIRTUAL_ENV_PROMPT) gets no second.
+set -g _VENVD_SHOW_PROMPT @VENVD_PROMPT@
+set -q __venvd_prompt_on; or set -g __venvd_prompt_on ''
+function __venvd_prompt
+    # Never shown and nothing wrapped (prompt off, the default): done.
+    test -n "$_VENVD_SHOW_PROMPT$__venvd_prompt_on$__venvd_prompt_stray"; or return 0
+    set -l want ''
+    # $argv[1] = off: only unwrap (venvd's `deactivate`: before whatever runs next, a
+    # script that activates another venv, copies fish_prompt).
+    if test "$argv[1]" != off; and __venvd_prompt_wanted
+        set want 1
+    end
+    # Nothing changed (the common prompt).
+    test "$want" = "$__venvd_prompt_on"; and test -z "$__venvd_prompt_stray"; and return 0
+    set -g __venvd_prompt_stray ''
+    if test -n "$want"
+        if functions -q fish_prompt; and not __venvd_prompt_is_ours
+            functions -e __venvd_user_fish_prompt
+            functions -c fish_prompt __venvd_user_fish_prompt
+        end
+        function fish_prompt --description 'venvd: the venv name before the prompt'
+            set -l venvd_status $status
+            set -l venvd_shown
+            if functions -q __venvd_user_fish_prompt
+                # Run with the status the user's last command left, as fish would run it.
+                set venvd_shown (__venvd_return $venvd_status; __venvd_user_fish_prompt $argv | string collect -N)
+            end
+            if not __venvd_prompt_wanted
+                # A copy running after venvd let go (back as fish_prompt, or called by the
+                # prompt that took over): the next prompt's hook looks at fish_prompt again.
+                set -g __venvd_prompt_stray 1
+            else if not string split -q -m1 -- "($VIRTUAL_ENV_PROMPT)" "$venvd_shown"
+                printf '(%s) ' $VIRTUAL_ENV_PROMPT
+            end
+            printf '%s' $venvd_shown
+        end
+    else if __venvd_prompt_is_ours
+        functions -e fish_prompt
+        functions -q __venvd_user_fish_prompt; and functions -c __venvd_user_fish_prompt fish_prompt
+        functions -e __venvd_user_fish_prompt
+    end
+    # (Not ours: the user's own, kept; __venvd_user_fish_prompt too, which a copy of the
+    # wrapper that someone kept may still call.)
+    set -g __venvd_prompt_on $want
+    return 0
+end
+
+function __venvd_prompt_wanted
+    test -n "$_VENVD_SHOW_PROMPT"; and test -n "$VENVD_DIFF"; and test -n "$VIRTUAL_ENV"
+    and test "$VIRTUAL_ENV" = "$_VENVD_VE"; and test -z "$VIRTUAL_ENV_DISABLE_PROMPT"
+    and not set -q STARSHIP_SHELL
+end
+
+function __venvd_prompt_is_ours
+    set -l details (functions --details --verbose fish_prompt 2>/dev/null)
+    test "$details[5]" = 'venvd: the venv name before the prompt'
+end
+
+function __venvd_return
+    return $argv[1]
 end

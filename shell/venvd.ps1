@@ -139,6 +139,27 @@ function global:_venvd_hook {
     _venvd_export
 }
 
+# The venv's name before the prompt, opt-in (`prompt = true` in the user config): while
+# one of venvd's venvs is active, the prompt wrapper below writes "(name) " to the host
+# before the user's prompt prints its text, as Activate.ps1 does (Write-Host), unless
+# $env:VIRTUAL_ENV_DISABLE_PROMPT is non-empty (activate's rule). The user's prompt
+# function is never changed, so there is nothing to undo: leaving, `venvd off` and
+# `deactivate` just stop the prefix. `venvd hook` embeds the setting and every
+# `venvd export` says it again. Prompt tools: starship ($env:STARSHIP_SHELL) shows the
+# venv itself and is left alone (oh-my-posh sets VIRTUAL_ENV_DISABLE_PROMPT).
+$global:_VENVD_SHOW_PROMPT = @VENVD_PROMPT@
+function global:_venvd_prompt {
+    if (-not [string]$global:_VENVD_SHOW_PROMPT) { return }
+    $venvd_active = [string][Environment]::GetEnvironmentVariable('VIRTUAL_ENV')
+    if (-not $venvd_active -or $venvd_active -cne [string]$global:_VENVD_VE) { return }
+    if (-not [Environment]::GetEnvironmentVariable('VENVD_DIFF')) { return }
+    if ([Environment]::GetEnvironmentVariable('VIRTUAL_ENV_DISABLE_PROMPT')) { return }
+    if ([Environment]::GetEnvironmentVariable('STARSHIP_SHELL')) { return }
+    # The name is data here: nothing in it is expanded.
+    $venvd_name = [string][Environment]::GetEnvironmentVariable('VIRTUAL_ENV_PROMPT')
+    Write-Host -NoNewline -Object ('(' + $venvd_name + ') ')
+}
+
 # Installed once: running this hook again (a reloaded profile) replaces venvd's
 # own handler and keeps the user's prompt, never wrapping venvd's wrapper.
 & {
@@ -167,6 +188,7 @@ function global:_venvd_hook {
         function global:prompt {
             $venvd_ok = $?
             $null = _venvd_hook  # nothing of venvd's may become part of the prompt text
+            _venvd_prompt  # "(name) " before the prompt, opt-in (prompt = true); written to the host
             # $? is read-only: a command that fails quietly (or succeeds) sets it back
             # to what the user's last command left, for the wrapped prompt and after it.
             if ($null -eq $global:_venvd_user_prompt) {

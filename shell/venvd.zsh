@@ -199,6 +199,7 @@ _venvd_cached() {
 _venvd_deactivate() {
   emulate -L zsh
   if [[ ${1-} == nondestructive ]]; then _venvd_export --undo; else _venvd_export --off; fi
+  _venvd_prompt off  # taken out now: a script may save PS1 next (virtualenvwrapper's workon)
 }
 
 # venvd's `deactivate` stands in for one the user defined (kept as _venvd_user_deactivate)
@@ -307,3 +308,65 @@ typeset -ga _VENVD_WATCH _VENVD_STAMPS _VENVD_CHAIN
 autoload -Uz add-zsh-hook
 add-zsh-hook precmd _venvd_hook
 add-zsh-hook chpwd _venvd_hook
+
+# The venv's name before the prompt, opt-in (`prompt = true` in the user config): while
+# one of venvd's venvs is active, PS1 (PROMPT) starts with "(name) " as the stdlib's
+# activate makes it, unless VIRTUAL_ENV_DISABLE_PROMPT is non-empty (activate's rule).
+# `venvd hook` embeds the setting and every `venvd export` says it again (an edit of the
+# config file shows at the next prompt); entries from the cache need no process, as the
+# prefix follows VENVD_DIFF and VIRTUAL_ENV, which the cache sets as the core does.
+# Undone exactly: leaving, `venvd off` and `deactivate` take out the text venvd added,
+# where it still is, and nothing else: the user's PS1, or their edit of it made
+# meanwhile, is back as it is. A copy of the prefixed PS1 that comes back later (an
+# activate script saves PS1 when it takes over and restores it on its deactivate) loses
+# it too. Never stacked: added only where PS1 does not hold it, so loading the hook or
+# the rc file again adds none.
+# Prompt tools are not fought: starship (STARSHIP_SHELL; its init also sets
+# VIRTUAL_ENV_DISABLE_PROMPT) and powerlevel10k (_p9k_precmd) show the venv themselves
+# and are left alone. A precmd added after this one that builds PS1 afresh simply
+# replaces the prefix (it owns the prompt, as with activate); one that ran before and
+# already shows "(name)" gets no second.
+# A precmd function of its own, not a line in _venvd_hook: that one runs under `emulate -L
+# zsh`, which hides the user's PROMPT_PERCENT, PROMPT_BANG and PROMPT_SUBST, and they
+# decide how the name is spelled so that its %, !, $(...) and backquotes are only shown.
+typeset -g _VENVD_SHOW_PROMPT=@VENVD_PROMPT@
+_venvd_prompt() {
+  # Never shown and nothing of venvd's in PS1 to take out (prompt off, the default): done.
+  [[ -n ${_VENVD_SHOW_PROMPT-}${_VENVD_PS1_ADDED-} ]] || return 0
+  local _venvd_o=
+  [[ -o promptpercent ]] && _venvd_o+=p
+  [[ -o promptbang ]] && _venvd_o+=b
+  [[ -o promptsubst ]] && _venvd_o+=s
+  emulate -L zsh
+  local _venvd_want= _venvd_ps1
+  # $1 = off: only take the prefix out (venvd's `deactivate`: before whatever runs next, a
+  # script that activates another venv, saves PS1).
+  if [[ ${1-} != off && -n ${_VENVD_SHOW_PROMPT-} && -n ${VENVD_DIFF-} && -n ${VIRTUAL_ENV-}
+        && $VIRTUAL_ENV == "${_VENVD_VE-}" && -z ${VIRTUAL_ENV_DISABLE_PROMPT-} && -z ${STARSHIP_SHELL-} ]] &&
+     (( ! ${+functions[_p9k_precmd]} )); then
+    _venvd_want=${VIRTUAL_ENV_PROMPT-}
+    [[ $_venvd_o == *p* ]] && _venvd_want=${_venvd_want//\%/%%}
+    [[ $_venvd_o == *b* ]] && _venvd_want=${_venvd_want//\!/!!}
+    if [[ $_venvd_o == *s* ]]; then
+      _venvd_want=${_venvd_want//\\/\\\\}
+      _venvd_want=${_venvd_want//\$/\\\$}
+      _venvd_want=${_venvd_want//\`/\\\`}
+    fi
+    _venvd_want="($_venvd_want) "
+  fi
+  # Nothing changed (the common prompt): two comparisons.
+  [[ $_venvd_want == "${_VENVD_PS1_ON-}" && ${PS1-} == "${_VENVD_PS1_SET-}" ]] && return 0
+  _venvd_ps1=${PS1-}
+  if [[ -n ${_VENVD_PS1_ADDED-} ]]; then
+    _venvd_ps1=${_venvd_ps1/"$_VENVD_PS1_ADDED"/}
+  fi
+  typeset -g _VENVD_PS1_ON=
+  if [[ -n $_venvd_want && $_venvd_ps1 != *"$_venvd_want"* && $_venvd_ps1 != *"(${VIRTUAL_ENV_PROMPT-})"* ]]; then
+    _venvd_ps1=$_venvd_want$_venvd_ps1
+    typeset -g _VENVD_PS1_ADDED=$_venvd_want _VENVD_PS1_ON=$_venvd_want
+  fi
+  if [[ $_venvd_ps1 != "${PS1-}" ]]; then PS1=$_venvd_ps1; fi
+  typeset -g _VENVD_PS1_SET=${PS1-}
+  return 0
+}
+add-zsh-hook precmd _venvd_prompt  # after _venvd_hook (and after any cd's chpwd)

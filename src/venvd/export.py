@@ -424,6 +424,12 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
     state["_VENVD_WATCH"] = watch.paths
     state["_VENVD_STAMP"] = watch.stamp(os.path.join(cache_dir(), "stamps"))
     state["_VENVD_STAMPS"] = watch.stamps  # one per watched path: its exact mtime
+    # `prompt = true` (user config): the hook shows "(name) " before the prompt. Said at every
+    # export, so an edit of the (watched) config file shows at the next prompt; `venvd hook`
+    # embeds it too, for a new shell whose entries all come from its cache.
+    from .trees import show_prompt
+
+    state["_VENVD_SHOW_PROMPT"] = "1" if show_prompt() else ""
     if isinstance(target, Target) and options is not None and options.outcome == "background":
         # A daemon or detached sync that dies changes no file: while a sync is handed off,
         # a stamp that never exists makes each prompt ask again, until it is said to be done.

@@ -5,8 +5,9 @@ Every project under a trusted tree is allowed without ``venvd allow``, as direnv
 passes ``ownership.problem``: a tree (or a directory in it, or the project) that another
 user owns or can write is refused with a line, since they could put a project there.
 
-Consulted on every directory change into a project that is not in the allowed list, so
-the parsed list is cached (marshal, keyed by the config file's stat signature, as
+Consulted on every directory change into a project that is not in the allowed list (and
+every ``venvd export`` asks ``show_prompt``: the file's ``prompt = true``), so the parsed
+settings are cached (marshal, keyed by the config file's stat signature, as
 config.py caches a project's settings): a cd reads one stat and one small cache file,
 never TOML. With no config file it is one failed stat.
 """
@@ -24,7 +25,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Optional
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: (trees, error, prompt)
 CONFIG_NAME = "config.toml"
 
 
@@ -50,33 +51,41 @@ def _signature(path: str) -> "Optional[tuple]":
 def trees(path: "Optional[str]" = None) -> "list[str]":
     """The trusted trees, real paths. Raises VenvdError (one line) for a config file that
     is broken or not safely the user's: then no tree is trusted."""
-    path = path or config_file()
+    found, error, _ = _settings(path or config_file())
+    if error:
+        raise VenvdError(error)
+    # Resolved at each use, not cached: a symlinked tree that is pointed elsewhere follows.
+    return [os.path.realpath(tree) for tree in found]
+
+
+def show_prompt(path: "Optional[str]" = None) -> bool:
+    """``prompt = true`` in the user config: the hooks show the venv's name before the
+    prompt. False with no config file, or a broken one (``trees`` and doctor say why)."""
+    return _settings(path or config_file())[2]
+
+
+def _settings(path: str) -> "tuple[list[str], str, bool]":
+    """(trusted trees as written, the config file's error or "", prompt), from the cache."""
     signature = _signature(path)
     if signature is None:
-        return []
+        return [], "", False
     key = (CACHE_FORMAT, sys.version_info[:2], path, signature)
     from .paths import cache_dir, path_key
 
     cache = os.path.join(cache_dir(), "trees", path_key(path))
     cached = _read_cache(cache)
-    if cached is not None and cached[0] == key:
-        found, error = cached[1]
-        if error:
-            raise VenvdError(error)
-        return [os.path.realpath(tree) for tree in found]
-    found, error = _parse(path)
+    if cached is not None and cached[0] == key and isinstance(cached[1], tuple) and len(cached[1]) == 3:
+        return cached[1]
+    settings = _parse(path)
     try:
         os.makedirs(os.path.dirname(cache), exist_ok=True)
         tmp = f"{cache}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
-            marshal.dump((key, (found, error)), f)
+            marshal.dump((key, settings), f)
         os.replace(tmp, cache)
     except OSError:
         pass  # a cache we cannot write only costs time
-    if error:
-        raise VenvdError(error)
-    # Resolved at each use, not cached: a symlinked tree that is pointed elsewhere follows.
-    return [os.path.realpath(tree) for tree in found]
+    return settings
 
 
 def _read_cache(cache: str) -> "Optional[tuple]":
@@ -89,14 +98,14 @@ def _read_cache(cache: str) -> "Optional[tuple]":
         return None  # missing, corrupt or planted (safeio's UnsafeFile) cache: parse again
 
 
-def _parse(path: str) -> "tuple[list[str], str]":
+def _parse(path: str) -> "tuple[list[str], str, bool]":
     from .userconfig import load
 
     try:
         settings = load(path)
     except VenvdError as exc:
-        return [], f"{exc}; no trusted tree applies until it is fixed"
-    return list(settings.get("trust", [])), ""
+        return [], f"{exc}; no trusted tree applies until it is fixed", False
+    return list(settings.get("trust", [])), "", bool(settings.get("prompt"))
 
 
 def tree_of(real_root: str, found: "Optional[list[str]]" = None) -> "Optional[str]":

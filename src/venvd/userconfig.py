@@ -4,7 +4,7 @@ else platformdirs', e.g. ``~/.config/venvd/config.toml``).
 Unlike a project's ``[tool.venvd]``, this file is the user's: it may allow what a project
 never can (downloading an interpreter, trusting whole trees). ``load`` parses it each
 time, uncached: off the cd path (an interpreter is missing, ``venvd doctor``). The cd path
-reads only its ``trust`` list, through trees.py's cache.
+reads only its ``trust`` list and ``prompt``, through trees.py's cache.
 Because it grants things, a file owned by another user or writable by others is refused,
 as ssh refuses such a ``~/.ssh/config``.
 """
@@ -24,7 +24,10 @@ KEYS: dict[str, tuple[str, ...]] = {
 }
 # Lists of directories: `trust` names the trusted trees (trees.py), absolute or ~/...
 LIST_KEYS = ("trust",)
-DEFAULTS: dict[str, Any] = {"python-downloads": "manual", "trust": []}
+# true or false: `prompt` has the shell hooks show "(name) " before the prompt while one of
+# venvd's venvs is active, as the stdlib's activate does (trees.show_prompt, shell/venvd.*).
+BOOL_KEYS = ("prompt",)
+DEFAULTS: dict[str, Any] = {"python-downloads": "manual", "trust": [], "prompt": False}
 
 
 def config_file() -> str:
@@ -61,11 +64,17 @@ def load(path: Optional[str] = None) -> dict[str, Any]:
         return settings
     table = loads_toml(data, path)
     for key, value in sorted(table.items()):
-        if key not in KEYS and key not in LIST_KEYS:
-            raise VenvdError(f"{path}: unknown setting {key!r} (known: {', '.join([*KEYS, *LIST_KEYS])}); "
+        if key not in KEYS and key not in LIST_KEYS and key not in BOOL_KEYS:
+            raise VenvdError(f"{path}: unknown setting {key!r} (known: {', '.join([*KEYS, *LIST_KEYS, *BOOL_KEYS])}); "
                              "fix or remove it")
         if key in LIST_KEYS:
             settings[key] = _paths(path, key, value)
+            continue
+        if key in BOOL_KEYS:
+            if not isinstance(value, bool):  # "true" in quotes is a string, 1 an integer
+                raise VenvdError(f"{path}: {key} = {value!r} is not true or false; write {key} = true "
+                                 f"or {key} = false (no quotes)")
+            settings[key] = value
             continue
         choices = KEYS[key]
         if value not in choices:

@@ -233,7 +233,9 @@ def check_user_config() -> Check:
         return Check(FAIL, "user config", str(exc), f"fix or remove {path}")
     if not os.path.exists(path):
         return Check(OK, "user config", f"none ({path}); defaults apply")
-    shown = ", ".join(f"{k} = {v!r}" for k, v in sorted(settings.items()))
+    # TOML's spelling for a boolean (prompt = true), Python's repr for the rest.
+    shown = ", ".join(f"{k} = {str(v).lower() if isinstance(v, bool) else repr(v)}"
+                      for k, v in sorted(settings.items()))
     return Check(OK, "user config", f"{path}: {shown}")
 
 

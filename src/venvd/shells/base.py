@@ -36,6 +36,15 @@ def hook_script_path(filename: str) -> str:
     raise FileNotFoundError(f"hook script {filename} is missing from the venvd installation")
 
 
+def show_prompt_setting() -> str:
+    """``prompt = true`` of the user config as the hook's ``_VENVD_SHOW_PROMPT``: "1" or "".
+    Embedded when the hook is loaded, since a new shell may enter every project from its
+    cache without running ``venvd export`` (which says it again each time it runs)."""
+    from ..trees import show_prompt
+
+    return "1" if show_prompt() else ""
+
+
 class Shell:
     """One shell: subclasses set ``name``/``script`` and spell assignments."""
 
@@ -86,6 +95,7 @@ class Shell:
             "@VENVD_COMMAND@": " ".join(self.quote(word) for word in command),
             "@VENVD_DIRS@": self.quote(dirs),
             "@VENVD_MARKERS@": " ".join(self.quote(name) for name in HOOK_MARKERS),
+            "@VENVD_PROMPT@": self.quote(show_prompt_setting()),
         }
 
     def hook(self, command: list[str], dirs: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Shell, check_name
+from .base import Shell, check_name, show_prompt_setting
 
 # PowerShell ends a single-quoted string at any of these five characters, and
 # escapes each by doubling it.
@@ -83,7 +83,8 @@ class Pwsh(Shell):
 
     def replacements(self, command: list[str], dirs: str) -> dict[str, str]:
         # The launcher is an array literal: @('C:\...\python.exe', '-I', '-m', 'venvd').
-        return {"@VENVD_COMMAND@": ", ".join(self.quote(word) for word in command), "@VENVD_DIRS@": self.quote(dirs)}
+        return {"@VENVD_COMMAND@": ", ".join(self.quote(word) for word in command), "@VENVD_DIRS@": self.quote(dirs),
+                "@VENVD_PROMPT@": self.quote(show_prompt_setting())}
 
 
 # Design notes
