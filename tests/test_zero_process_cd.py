@@ -239,11 +239,16 @@ def test_saved_entries_hold_no_value_of_the_inputs_own_variables(home: Path, she
     from venvd.activation_cache import READ_VARIABLES, save, saved
 
     cache = home / "cache"
-    plain = ["/p", "/p/.venv", "/p/.venv/bin", "p", "", "v=1", "/s/1", "/s/0", str(len(READ_VARIABLES))]
+    # Real directories of the user's own: a new shell is handed only entries whose root,
+    # venv and bin still pass the owner check (activation_cache.owned_by_user).
+    for name in ("p", "q"):
+        (home / name / ".venv" / "bin").mkdir(parents=True)
+    p = str(home / "p")
+    plain = [p, f"{p}/.venv", f"{p}/.venv/bin", "p", "", "v=1", "/s/1", "/s/0", str(len(READ_VARIABLES))]
     plain += [x for name in READ_VARIABLES for x in (name, "0", "")] + ["0"]
     save(plain, str(cache))
     secret = plain[:8] + [str(len(READ_VARIABLES) + 1)] + plain[9:-1] + ["TOKEN", "1", "s3cret", "0"]
-    secret[0] = "/q"
+    secret[0], secret[1], secret[2] = str(home / "q"), str(home / "q" / ".venv"), str(home / "q" / ".venv" / "bin")
     save(secret, str(cache))
     assert saved(str(cache)) == [plain]
     assert all(b"s3cret" not in f.read_bytes() for f in (cache / "activations").iterdir())
