@@ -94,11 +94,14 @@ def remembered_failure(venv: str, attempt: str) -> Optional[str]:
     """What went wrong when creating *venv* for the same *attempt* (request and
     interpreter) before, or None. Like a failed sync, a failed or interrupted creation
     is not retried on every prompt: only when the request changes or on `venvd sync`."""
+    from .safeio import LIMIT_SMALL, UnsafeFile, read_text
+
     try:
-        with open(_failure_file(venv), encoding="utf-8", errors="surrogateescape") as f:
-            fields = dict(decode_pairs(f.read().rstrip("\n")))
-    except OSError:
+        # As every record: a FIFO, a device or a huge file there is no record of venvd's.
+        text = read_text(_failure_file(venv), LIMIT_SMALL, errors="surrogateescape")
+    except (OSError, UnsafeFile):
         return None
+    fields = dict(decode_pairs(text.rstrip("\n")))
     if fields.get("venv") != os.path.realpath(venv) or fields.get("attempt") != attempt:
         return None
     return fields.get("error") or "failed"
@@ -106,10 +109,12 @@ def remembered_failure(venv: str, attempt: str) -> Optional[str]:
 
 def remember_failure(venv: str, attempt: str, error: str) -> None:
     path = _failure_file(venv)
+    tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8", errors="surrogateescape") as f:
+        with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
             f.write(encode_pairs([("venv", os.path.realpath(venv)), ("attempt", attempt), ("error", error)]) + "\n")
+        os.replace(tmp, path)  # replaces whatever is there, never opens it (a FIFO would block)
     except OSError:
         pass  # remembering is a courtesy; the next prompt would simply try again
 
