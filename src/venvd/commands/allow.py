@@ -23,13 +23,12 @@ def run(ns: Namespace, allowed: bool = True) -> int:
         return allow_tree(ns.dir)
     root = project_root_for(ns.dir)
     if allowed:
-        import os
-
         from ..ownership import check_project
         from ..venv import bin_dir
 
-        # As at every entry: a project (or its .venv) another user can change is not allowed.
-        check_project(root, bin_dir(os.path.join(root, ".venv")))
+        # As at every entry: a project (or the venv it would use) another user can change
+        # is not allowed.
+        check_project(root, bin_dir(_venv_of(root)))
     key = trust.set_status(root, allowed)
     shown = display_path(key)
     if allowed and find_project(root) is None:
@@ -41,6 +40,24 @@ def run(ns: Namespace, allowed: bool = True) -> int:
     else:
         say(f"denied {shown}: venvd will not touch it or mention it")
     return 0
+
+
+def _venv_of(root: str) -> str:
+    """The venv the project at *root* would use, as an entry decides it
+    (``export.venv_location``): ``UV_PROJECT_ENVIRONMENT``, ``[tool.venvd] venv``, or
+    ``.venv``. A config that cannot be read leaves ``.venv`` (the entry says what is wrong)."""
+    import os
+
+    from ..config import load_config
+    from ..errors import VenvdError
+    from ..export import venv_location
+    from ..project import Project
+
+    project = find_project(root)
+    try:
+        return venv_location(project if project is not None else Project(root, []), load_config(root), os.environ)
+    except VenvdError:
+        return os.path.join(root, ".venv")
 
 
 def allow_tree(directory: "str | None") -> int:
