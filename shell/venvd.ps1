@@ -109,7 +109,10 @@ function global:_venvd_hook {
         try {
             # Each watched path has a stamp with exactly the mtime it had ('' when it was
             # missing): any move of its mtime, backwards too (a file replaced by an older
-            # copy, a checkout of an older blob), is a change.
+            # copy, a checkout of an older blob), is a change. A path only venvd and the
+            # venv's tools write (its stamp '-' and the stamp's path) only moves forward:
+            # newer than the newest stamp is a change.
+            $venvd_newest = [System.IO.File]::GetLastWriteTimeUtc($venvd_stamp)
             $venvd_stamps = @($global:_VENVD_STAMPS)
             $venvd_i = 0
             foreach ($venvd_file in $global:_VENVD_WATCH) {
@@ -122,12 +125,17 @@ function global:_venvd_hook {
                     if ($venvd_exists) { _venvd_export; return }
                     continue
                 }
-                if (-not $venvd_exists -or -not [System.IO.File]::Exists($venvd_own)) { _venvd_export; return }
+                if (-not $venvd_exists) { _venvd_export; return }
                 if ($venvd_dir) {
                     $venvd_time = [System.IO.Directory]::GetLastWriteTimeUtc($venvd_file)
                 } else {
                     $venvd_time = [System.IO.File]::GetLastWriteTimeUtc($venvd_file)
                 }
+                if ($venvd_own.StartsWith('-')) {
+                    if ($venvd_time -gt $venvd_newest) { _venvd_export; return }
+                    continue
+                }
+                if (-not [System.IO.File]::Exists($venvd_own)) { _venvd_export; return }
                 if ($venvd_time -ne [System.IO.File]::GetLastWriteTimeUtc($venvd_own)) {
                     _venvd_export
                     return
