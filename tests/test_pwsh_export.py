@@ -117,3 +117,70 @@ def test_the_hook_fills_in_the_launcher_as_an_array(pwsh: Pwsh):
     assert "$global:_venvd_command = @('/opt/venvd/bin/python', '-I', '-m', 'venvd')\n" in hook
     assert "$global:_VENVD_DIRS = ('cache=/c;data=/d' + [char]0x2019)\n" in hook
     assert "@VENVD_" not in hook
+
+
+# --- the activation cache (issue 12): the state the core hands the pwsh hook -------------
+
+
+def test_the_entry_and_undo_state_are_spelled_exactly(pwsh: Pwsh):
+    entry = ["/p/it's", "/p/it's/.venv", "/p/it's/.venv/bin", "it's \U0001F40D", "",
+             "v=1;project=/p/it's;venv=/p/it's/.venv;bin=/p/it's/.venv/bin", "/c/stamps/15", "/c/stamps/0",
+             "1", "HOME", "1", "/home/j\u2019", "2", "/p/it's", "/p/it's/uv.lock", "-/c/stamps/15", ""]
+    assert pwsh.set_state("_VENVD_ENTRY", entry) == (
+        "$global:_VENVD_ENTRY = @('/p/it''s', '/p/it''s/.venv', '/p/it''s/.venv/bin', "
+        "('it''s ' + [char]0xD83D + [char]0xDC0D), '', "
+        "'v=1;project=/p/it''s;venv=/p/it''s/.venv;bin=/p/it''s/.venv/bin', '/c/stamps/15', '/c/stamps/0', "
+        "'1', 'HOME', '1', ('/home/j' + [char]0x2019), '2', '/p/it''s', '/p/it''s/uv.lock', '-/c/stamps/15', '')"
+    )
+    assert pwsh.set_state("_VENVD_ENTRY", ["/p"]) == "$global:_VENVD_ENTRY = @('/p')"  # forget /p
+    assert pwsh.set_state("_VENVD_ENTRY", []) == "$global:_VENVD_ENTRY = @()"
+    undo = ["v=1;project=/p;venv=/p/.venv;bin=/p/.venv/bin;$PYTHONHOME;$VIRTUAL_ENV;$VIRTUAL_ENV_PROMPT=a%3Db",
+            "/p/.venv", "/p/.venv/bin", "PYTHONHOME", "0", "", "VIRTUAL_ENV", "0", "", "VIRTUAL_ENV_PROMPT", "1", "a=b"]
+    assert pwsh.set_state("_VENVD_UNDO", undo) == (
+        "$global:_VENVD_UNDO = @('v=1;project=/p;venv=/p/.venv;bin=/p/.venv/bin;$PYTHONHOME;$VIRTUAL_ENV;"
+        "$VIRTUAL_ENV_PROMPT=a%3Db', '/p/.venv', '/p/.venv/bin', 'PYTHONHOME', '0', '', 'VIRTUAL_ENV', '0', '', "
+        "'VIRTUAL_ENV_PROMPT', '1', 'a=b')"
+    )
+
+
+def _export_pwsh(cwd, env: dict) -> str:
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-I", "-m", "venvd", "export", "pwsh"], cwd=cwd,
+                            env=dict(os.environ, PWD=str(cwd), **env), capture_output=True)
+    assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr
+    code = result.stdout.decode("ascii")  # printable ASCII only, whatever the names
+    return code
+
+
+def test_the_core_hands_pwsh_the_entry_it_saves_and_the_undo_of_its_record(home):
+    from tests.conftest import make_project, need_python
+    from tests.test_pwsh_syntax import assignments
+    from venvd.activation_cache import saved, undo_state
+    from venvd.envdiff import Record
+    from venvd.paths import cache_dir
+
+    need_python("3.12")
+    project = make_project(home / "it's \u2019$(x)\U0001F40D", "3.12")
+    pwsh = get_shell("pwsh")
+    first = _export_pwsh(project, {})  # creates the venv and says so: not cached
+    back = assignments(first)
+    assert back["$global:_VENVD_ENTRY"] == [str(project)]
+    env = {"PATH": back["$env:PATH"], "VIRTUAL_ENV": back["$env:VIRTUAL_ENV"], "VENVD_DIFF": back["$env:VENVD_DIFF"]}
+    diff = env["VENVD_DIFF"]
+    assert f"{pwsh.set_state('_VENVD_UNDO', undo_state(Record.decode(diff), diff))}\n" in first
+
+    second = _export_pwsh(project, env)  # ready and plain: its activation is handed over and saved
+    lines = second.splitlines()
+    (entry,) = saved(cache_dir())
+    assert pwsh.set_state("_VENVD_ENTRY", entry) in lines
+    assert pwsh.set_state("_VENVD_UNDO", undo_state(Record.decode(diff), diff)) in lines
+    venv, bindir = str(project / ".venv"), str(project / ".venv" / "bin")
+    assert entry[:6] == [str(project), venv, bindir, project.name, "",
+                         Record(str(project), venv, bindir, {}).encode()]
+    undo = assignments(second)["$global:_VENVD_UNDO"]
+    assert undo[:3] == [diff, venv, bindir]
+    assert Record.decode(undo[0]).saved == {k: (None if f == "0" else v)
+                                            for k, f, v in zip(undo[3::3], undo[4::3], undo[5::3])}

@@ -138,9 +138,9 @@ def test_the_exit_status_the_user_sees_is_their_commands(open_pwsh, home: Path):
     # The hook runs venvd between these two lines (inside Set-Location and at the prompt).
     shell.send_raw(f"{cd(project)}; sh -c 'exit 3'")
     assert shell.send_raw("Write-Output $LASTEXITCODE").splitlines()[-1] == "3"
-    shell.send_raw("$global:_VENVD_PWD = ''; sh -c 'exit 5'")  # forces venvd at this prompt
+    shell.send_raw("$global:_VENVD_STAMP = ''; sh -c 'exit 5'")  # forces venvd at this prompt
     assert shell.send_raw("Write-Output $LASTEXITCODE").splitlines()[-1] == "5"
-    shell.send_raw("$global:_VENVD_PWD = ''; Get-Item -LiteralPath /no/such/file -ErrorAction SilentlyContinue")
+    shell.send_raw("$global:_VENVD_STAMP = ''; Get-Item -LiteralPath /no/such/file -ErrorAction SilentlyContinue")
     assert shell.send_raw("Write-Output $?").splitlines()[-1] == "False"
     assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
 
@@ -191,4 +191,224 @@ def test_the_users_prompt_and_location_action_keep_working_and_the_hook_is_added
         )
         assert handlers.splitlines()[-1] == "2", "the user's handler and venvd's, once"
     shell.run(cd(home))
+    assert shell.getenv("VIRTUAL_ENV") is None
+
+
+# --- the activation cache (issue 12): entering and leaving with no process ---------------
+# As tests/test_zero_process_cd.py does for bash, zsh and fish: two sessions run the same
+# steps from the same environment. One has lost its core (an export there changes nothing),
+# so what changes there is the cache's work; the other forgets its cache before each step,
+# so it is the core's. They must leave exactly the same environment.
+
+HOSTILE = "-it's $HOME $(New-Item pwned) \"q\" \\ `x` \u2019smart\u2018\nnl \U0001F600 ;=% end"
+NO_CORE = "$global:_venvd_exe = 'false'; $global:_venvd_args = @()"  # `false export pwsh`: no code
+FORGET = "$global:_venvd_cache.Clear()"
+
+
+def goto(variable: str, below: str = "") -> str:
+    """Set-Location to the directory in $env:<variable> (and *below* it): the test's paths
+    reach pwsh through the environment, never through its parser."""
+    target = f"$env:{variable}" if not below else f"(Join-Path $env:{variable} {q(below)})"
+    return f"Set-Location -LiteralPath {target}"
+
+
+def snapshot(shell: Pwsh, out: Path) -> tuple[dict[str, str], str]:
+    """The session's environment as a child process sees it, and whether `deactivate` exists."""
+    said = shell.run(f"sh -c 'env -0 > $1' sh {q(str(out))}; "
+                     "if (Test-Path Function:deactivate) { 'has-deactivate' } else { 'no-deactivate' }")
+    env = {}
+    for item in out.read_bytes().split(b"\0"):
+        if item:
+            key, _, value = item.partition(b"=")
+            env[key.decode()] = value.decode("utf-8", "surrogateescape")
+    for noise in ("_", "PWD", "OLDPWD", "SHLVL"):  # sh's own
+        env.pop(noise, None)
+    return env, said.splitlines()[-1]
+
+
+def warm(shell: Pwsh, projects: list[Path]) -> None:
+    """Each project entered by the core, and left: the first entry creates the venv and
+    says so (a decision that said something is not cached), the second is cached."""
+    for project in projects:
+        for _ in range(2):
+            shell.run(cd(project))
+            shell.run("Set-Location /")
+
+
+def test_the_cache_gives_exactly_the_env_the_core_gives(open_pwsh, home: Path, tmp_path: Path):
+    need_python("3.12")
+    plain = make_project(home / "plain", "3.12")
+    hostile = make_project(home / HOSTILE, "3.12")
+    (plain / "src" / "pkg").mkdir(parents=True)
+    pipless = make_project(home / "pipless", "3.12")  # without pip: PIP_REQUIRE_VIRTUALENV while active
+    env = {"HOSTILE_DIR": str(hostile), "PLAIN_DIR": str(plain), "PIPLESS_DIR": str(pipless),
+           "VIRTUAL_ENV_PROMPT": "user's ;=% prompt", "PYTHONHOME": ""}
+    cached, core = open_pwsh(**env), open_pwsh(**env)
+    for shell in (cached, core):
+        warm(shell, [plain, hostile, pipless])
+    subprocess.run([str(pipless / ".venv" / "bin" / "python"), "-m", "pip", "uninstall", "-y", "-q", "pip"],
+                   check=True, capture_output=True)
+    for shell in (cached, core):  # the core sees pip gone once and caches that
+        warm(shell, [pipless])
+    cached.run(NO_CORE)
+    user_path = ("$env:PATH = '/user-first' + [IO.Path]::PathSeparator + $env:PATH + [IO.Path]::PathSeparator"
+                 " + '/user-last'; Set-Location /tmp")
+    steps = [goto("PLAIN_DIR"), "Set-Location ..", goto("HOSTILE_DIR"), goto("PLAIN_DIR", "src/pkg"),
+             "Set-Location /", goto("PIPLESS_DIR"), goto("HOSTILE_DIR"), user_path, goto("PLAIN_DIR"),
+             goto("PIPLESS_DIR"), "Set-Location ~"]
+    seen = set()
+    for number, step in enumerate(steps):
+        core.run(FORGET)
+        core.run(step)
+        cached.run(step)
+        want = snapshot(core, tmp_path / f"core-{number}")
+        got = snapshot(cached, tmp_path / f"cached-{number}")
+        assert got == want, (step, {k: (got[0].get(k), want[0].get(k)) for k in set(got[0]) | set(want[0])
+                                    if got[0].get(k) != want[0].get(k)}, got[1], want[1])
+        seen.add(want[0].get("VIRTUAL_ENV"))
+    assert seen == {None, str(plain / ".venv"), str(hostile / ".venv"), str(pipless / ".venv")}
+    env_now, deactivate = snapshot(cached, tmp_path / "last")
+    sep = os.pathsep
+    assert env_now["PATH"].startswith(f"/user-first{sep}") and env_now["PATH"].endswith(f"{sep}/user-last")
+    # (An empty PYTHONHOME given back is removed before pwsh 7.5 and kept since, as `$env:X = ''` does.)
+    assert env_now["VIRTUAL_ENV_PROMPT"] == "user's ;=% prompt" and env_now.get("PYTHONHOME", "") == ""
+    assert "VENVD_DIFF" not in env_now and deactivate == "no-deactivate"
+    assert not list(home.rglob("pwned"))
+
+
+def _forks(lines: list[str]) -> list[str]:
+    from tests.test_hot_path import _SPAWN
+
+    return [line for line in lines if _SPAWN.match(line) and "CLONE_THREAD" not in line]
+
+
+def test_entering_and_leaving_a_cached_project_starts_no_process(home: Path, tmp_path: Path):
+    from tests.test_hot_path import _strace, _traced
+
+    strace = _strace()
+    need_python("3.12")
+    first = make_project(home / "first", "3.12")
+    second = make_project(home / HOSTILE, "3.12")
+    (first / "src").mkdir()
+    trace = tmp_path / "strace.txt"
+    with _traced(Pwsh, strace, trace)(tmp_path / "rc", shell_env({"SECOND": str(second)}), home) as shell:
+        warm(shell, [first, second])
+        shell.run("Write-Output ready")
+        before = len(trace.read_text(errors="replace").splitlines())
+        for step in (cd(first), "Set-Location /", cd(first / "src"), goto("SECOND"), "Set-Location ~",
+                     goto("SECOND"), cd(first), goto("SECOND"), "Write-Output same", "Set-Location /tmp",
+                     "Set-Location /", "Write-Output same"):
+            shell.run(step)  # the prompts after each: the state the cache left makes them no-ops
+        lines = trace.read_text(errors="replace").splitlines()[before:]
+        assert shell.getenv("VIRTUAL_ENV") is None
+    spawned = _forks(lines)
+    assert not spawned, "entering or leaving a cached project forked:\n" + "\n".join(spawned)
+
+
+def test_a_new_session_enters_a_known_project_with_no_process(home: Path, tmp_path: Path):
+    from tests.test_hot_path import _strace, _traced
+
+    strace = _strace()
+    need_python("3.12")
+    project = make_project(home / HOSTILE, "3.12")
+    with Pwsh(tmp_path / "rc-first", shell_env(), home) as shell:
+        warm(shell, [project])  # the core saved the activation in the user's cache dir
+    trace = tmp_path / "strace.txt"
+    with _traced(Pwsh, strace, trace)(tmp_path / "rc", shell_env({"P": str(project)}), home) as shell:
+        shell.run("Write-Output ready")
+        before = len(trace.read_text(errors="replace").splitlines())
+        shell.run(goto("P"))
+        shell.run("Set-Location /")
+        shell.run(goto("P"))
+        lines = trace.read_text(errors="replace").splitlines()[before:]
+        assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+    spawned = _forks(lines)
+    assert not spawned, "a new session's first entry into a known project forked:\n" + "\n".join(spawned)
+
+
+def test_every_change_the_decision_depends_on_goes_to_the_core(open_pwsh, home: Path, tmp_path: Path):
+    need_python("3.12")
+    need_python("3.11")
+    project = make_project(home / "proj", "3.12")
+    venv = str(project / ".venv")
+    other = make_project(home / "other", "3.12")
+    shell = open_pwsh()
+    warm(shell, [project, other])
+    enter = cd(project)
+
+    # An input edited while inside, after an entry the cache made: the watch list it left
+    # in force sees it at the next prompt.
+    shell.run(cd(other))
+    assert shell.run(enter) == ""  # the cache's: nothing said
+    shell.run("Write-Output next")
+    (project / ".python-version").write_text("3.11\n")
+    out = shell.run("Write-Output next")
+    assert "3.11" in out and shell.getenv("VIRTUAL_ENV") == venv, out
+    shell.run("Set-Location /")
+    # An input edited while outside: the core runs on entering.
+    (project / ".python-version").write_text("3.12\n")
+    out = shell.run(enter)
+    assert "3.12" in out and shell.getenv("VIRTUAL_ENV") == venv, out
+    warm(shell, [project])
+
+    # Trust withdrawn: not activated; given back: activated.
+    subprocess.run([venvd_script(), "deny", str(project)], check=True, capture_output=True)
+    shell.run(enter)
+    assert shell.getenv("VIRTUAL_ENV") is None
+    shell.run("Set-Location /")
+    allow(project)
+    shell.run(enter)
+    assert shell.getenv("VIRTUAL_ENV") == venv
+    warm(shell, [project])
+
+    # `venvd off`: stays off on the next entry.
+    shell.run(enter)
+    shell.run("venvd off")
+    shell.run("Set-Location /")
+    shell.run(enter)
+    assert shell.getenv("VIRTUAL_ENV") is None
+    shell.run("venvd on")
+    assert shell.getenv("VIRTUAL_ENV") == venv
+    warm(shell, [project])
+
+    # A venv activated by hand: left alone on entering.
+    manual = tmp_path / "manual"
+    subprocess.run([str(project / ".venv" / "bin" / "python"), "-m", "venv", "--without-pip", str(manual)],
+                   check=True)
+    shell.run(f". {q(str(manual / 'bin' / 'Activate.ps1'))}")
+    shell.run(enter)
+    assert shell.getenv("VIRTUAL_ENV") == str(manual)
+    shell.run("deactivate; Set-Location /")
+    shell.run(enter)
+    assert shell.getenv("VIRTUAL_ENV") == venv
+    shell.run("Set-Location /")
+
+    # A root others can write (a mode change moves no mtime): refused by the core.
+    os.chmod(project, 0o777)
+    out = shell.run(enter)
+    assert "writable by others" in out and shell.getenv("VIRTUAL_ENV") is None, out
+    os.chmod(project, 0o755)
+    shell.run("Set-Location /")
+    shell.run(enter)
+    assert shell.getenv("VIRTUAL_ENV") == venv
+    shell.run("Set-Location /")
+
+    # The venv removed: the core recreates it.
+    subprocess.run(["rm", "-rf", venv], check=True)
+    out = shell.run(enter)
+    assert "creating" in out and shell.getenv("VIRTUAL_ENV") == venv, out
+
+
+def test_a_broken_cache_entry_costs_the_process_never_the_prompt(open_pwsh, home: Path):
+    need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    shell = open_pwsh(P=str(project))
+    warm(shell, [project])
+    # An entry whose count of variables is not a number (its stamp, root, venv and bin real):
+    # the cached path throws there, and the core decides.
+    shell.run("$global:_venvd_cache[$env:P] = [string[]]@($env:P, (Join-Path $env:P '.venv'), "
+              "(Join-Path $env:P '.venv/bin'), 'p', '', 'h', (Join-Path $env:P '.python-version'), 'n', 'x', 'y')")
+    out = shell.run(cd(project))
+    assert out == "" and shell.getenv("VIRTUAL_ENV") == str(project / ".venv"), out
+    shell.run("Set-Location /")
     assert shell.getenv("VIRTUAL_ENV") is None

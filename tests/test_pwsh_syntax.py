@@ -301,3 +301,89 @@ def test_venvd_export_pwsh_in_a_hostile_directory(home, tmp_path):
     assert str(hostile) in back["$global:_VENVD_WATCH"]
     assert "not allowed" in result.stderr.decode()
     assert not list(home.rglob("pwned"))
+
+
+# --- the activation cache (issue 12): the entries `venvd hook pwsh` hands a new session ----
+
+# Directory names (real ones: a new session is handed only entries whose root, venv and bin
+# are still the user's own) that PowerShell would read as code if they were not data.
+CACHE_NAMES = ["it's \u2018smart\u2019 \u201alow\u201b", "$(New-Item pwned) ${env:PATH} @args", "`$x` #c <#b#>",
+               "new\nline cr\r", "\U0001F40D caf\u00e9 ;=%", "plain"]
+
+
+def _saved_entries(home) -> list[list[str]]:
+    """One entry per CACHE_NAMES project, saved as the core saves them (activation_cache.save)."""
+    from venvd.activation_cache import READ_VARIABLES, save, saved
+    from venvd.envdiff import Record
+    from venvd.paths import cache_dir
+
+    for number, name in enumerate(CACHE_NAMES):
+        root = home / name
+        (root / ".venv" / "bin").mkdir(parents=True)
+        venv, bindir = str(root / ".venv"), str(root / ".venv" / "bin")
+        entry = [str(root), venv, bindir, name, "1" if number % 2 else "",
+                 Record(str(root), venv, bindir, {}).encode(), f"/s/{number}", "/s/0", str(len(READ_VARIABLES))]
+        for variable in READ_VARIABLES:
+            entry += [variable, "1", f"{name} {variable}"] if variable == "HOME" else [variable, "0", ""]
+        entry += ["3", str(root), str(root / "uv.lock"), str(root / "it's.toml"), "-/s/1", "", f"/s/{name}"]
+        save(entry, cache_dir())
+    entries = saved(cache_dir())
+    assert len(entries) == len(CACHE_NAMES)
+    return entries
+
+
+def _statement_nodes(code: str) -> list:
+    return _statements(code)
+
+
+def test_the_hook_hands_a_new_session_every_saved_entry_exactly(pwsh, home):
+    entries = _saved_entries(home)
+    hook = pwsh.hook(["/opt/venvd/bin/python", "-I", "-m", "venvd"], "cache=/c;data=/d")
+    assert hook.isascii(), "a console code page cannot corrupt ASCII"
+    assert syntax_errors(hook) == []
+    # Each entry is one assignment of data, then the call that files it.
+    filed: list[list[str]] = []
+    nodes = _statement_nodes(hook)
+    for number, node in enumerate(nodes):
+        if node.type != "pipeline" or node.named_children[0].type != "assignment_expression":
+            continue
+        assignment = node.named_children[0]
+        if assignment.named_children[0].text.decode() != "$global:_VENVD_ENTRY":
+            continue
+        value = _eval(assignment.child_by_field_name("value"))
+        assert isinstance(value, list)
+        filed.append([_utf16(v) for v in value])
+        assert nodes[number + 1].text.decode() == "_venvd_remember"
+    assert filed == entries
+    assert not list(home.rglob("pwned"))
+
+
+def test_without_saved_entries_the_hook_files_none(pwsh, home):
+    hook = pwsh.hook(["/opt/venvd/bin/python"], "cache=/c")
+    assert syntax_errors(hook) == []
+    assert "_venvd_remember" not in statements(hook), "only inside _venvd_export"
+
+
+def test_the_hook_fills_in_the_marker_names_and_the_users_uid(pwsh, home):
+    import os
+
+    from venvd.project import HOOK_MARKERS
+
+    hook = pwsh.hook(["/opt/venvd/bin/python"], "cache=/c")
+    assert "@VENVD_" not in hook
+    back = assignments(hook, only={"$global:_venvd_markers", "$global:_VENVD_UID"})
+    assert back == {"$global:_venvd_markers": list(HOOK_MARKERS), "$global:_VENVD_UID": str(os.geteuid())}
+
+
+def test_every_function_of_the_hook_is_global(pwsh, home):
+    import re
+
+    _saved_entries(home)
+    hook = pwsh.hook(["/opt/venvd/bin/python"], "cache=/c")
+    code = "\n".join(line.split("#", 1)[0] for line in hook.splitlines())
+    defined = re.findall(r"\bfunction\s+(\S+)", code, flags=re.IGNORECASE)
+    assert defined and all(name.startswith("global:") for name in defined), defined
+    # The cache's pieces are there, each for the whole session.
+    for name in ("_venvd_remember", "_venvd_cached", "_venvd_unchanged", "_venvd_walk", "_venvd_has_marker",
+                 "_venvd_paths_ok", "_venvd_owned", "_venvd_plain_path", "_venvd_without_entry"):
+        assert f"function global:{name} " in hook, name

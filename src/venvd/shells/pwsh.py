@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from .base import Shell, check_name, show_prompt_setting
 
 # PowerShell ends a single-quoted string at any of these five characters, and
@@ -30,6 +32,7 @@ class Pwsh(Shell):
     name = "pwsh"
     aliases = ("powershell",)
     script = "venvd.ps1"
+    remember = "_venvd_remember"
 
     def quote(self, value: str) -> str:
         """A PowerShell expression whose value is *value*, in printable ASCII only.
@@ -82,9 +85,19 @@ class Pwsh(Shell):
         return "Remove-Item Function:deactivate -ErrorAction Ignore"
 
     def replacements(self, command: list[str], dirs: str) -> dict[str, str]:
-        # The launcher is an array literal: @('C:\...\python.exe', '-I', '-m', 'venvd').
+        from ..project import HOOK_MARKERS
+
+        # The launcher and the marker names are array literals: @('C:\...\python.exe', '-I', ...).
         return {"@VENVD_COMMAND@": ", ".join(self.quote(word) for word in command), "@VENVD_DIRS@": self.quote(dirs),
-                "@VENVD_PROMPT@": self.quote(show_prompt_setting())}
+                "@VENVD_PROMPT@": self.quote(show_prompt_setting()),
+                "@VENVD_MARKERS@": ", ".join(self.quote(name) for name in HOOK_MARKERS),
+                "@VENVD_UID@": self.quote(user_id())}
+
+
+def user_id() -> str:
+    """This user's uid, for the hook's owner check of a cached project (``""`` on Windows,
+    where the core checks no owner either: ownership.problem)."""
+    return str(os.geteuid()) if hasattr(os, "geteuid") else ""
 
 
 # Design notes
@@ -98,5 +111,11 @@ class Pwsh(Shell):
 #    Invoke-Expression inside a function, or inside the LocationChangedAction handler.
 # 4. -ErrorAction Ignore rather than SilentlyContinue: removing what is already gone
 #    leaves no entry in $Error, which users inspect.
-# 5. PowerShell removes an environment variable assigned '' (both editions), so on
-#    this shell an empty value and an unset one are the same.
+# 5. PowerShell before 7.5 (Windows PowerShell too) removes an environment variable
+#    assigned ''; pwsh 7.5+ (.NET 9) keeps it, empty. The hook's cache assigns the same
+#    way ($env:NAME = value), so it does what this output does in every version.
+# 6. The activation cache (activation_cache.py) works as in the other shells: the hook
+#    files each _VENVD_ENTRY with _venvd_remember, and `venvd hook` appends the saved
+#    entries, each an @(...) of quoted strings and a call. The owner check of a cached
+#    root, venv and bin compares pwsh's UnixStat (where it has one) with the uid written
+#    into the hook text here; without UnixStat the core decides, as before the cache.
