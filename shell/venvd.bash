@@ -40,6 +40,7 @@ _venvd_export() {
   eval "$_venvd_code"
   if [[ -n $_venvd_trap ]]; then eval "$_venvd_trap"; else trap - INT; fi
   _venvd_remember
+  _venvd_build_check
   return 0
 }
 
@@ -51,6 +52,8 @@ _venvd_export() {
 # force, so leaving is builtins too. Needs bash 4.4 (${name@a} tells an exported variable).
 if (( BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 4) )); then
   declare -gA _VENVD_CI=()  # root -> n: the entry is the array _VENVD_CE_<n>
+  declare -ga _VENVD_CT=()  # n -> the entry's compiled watch test (_venvd_compile)
+  declare -gA _VENVD_NM=()  # directory -> stamp: found without a marker (_venvd_has_marker)
   _VENVD_CN=0 _VENVD_NOWHERE=
 fi
 
@@ -66,6 +69,7 @@ _venvd_remember() {
       _VENVD_CI[${_VENVD_ENTRY[0]}]=$_venvd_n
     fi
     eval "_VENVD_CE_$_venvd_n=(\"\${_VENVD_ENTRY[@]}\")"
+    unset "_VENVD_CT[$_venvd_n]"  # compiled again at its next use
     _VENVD_NOWHERE=${_VENVD_ENTRY[7]}
   fi
   _VENVD_ENTRY=()
@@ -79,10 +83,54 @@ _venvd_exported() {
 # A variable set in the shell but not exported is one the core does not see: the core
 # decides then, as it does for anything the cache does not hold.
 _venvd_plain_env() {
-  local _venvd_k
-  for _venvd_k in PATH VENVD_DIFF VIRTUAL_ENV VIRTUAL_ENV_PROMPT PYTHONHOME PIP_REQUIRE_VIRTUALENV; do
-    [[ -z ${!_venvd_k+x} ]] || _venvd_exported "$_venvd_k" || return 1
+  [[ ( -z ${PATH+x} || ${PATH@a} == *x* ) && ( -z ${VENVD_DIFF+x} || ${VENVD_DIFF@a} == *x* )
+     && ( -z ${VIRTUAL_ENV+x} || ${VIRTUAL_ENV@a} == *x* )
+     && ( -z ${VIRTUAL_ENV_PROMPT+x} || ${VIRTUAL_ENV_PROMPT@a} == *x* )
+     && ( -z ${PYTHONHOME+x} || ${PYTHONHOME@a} == *x* )
+     && ( -z ${PIP_REQUIRE_VIRTUALENV+x} || ${PIP_REQUIRE_VIRTUALENV@a} == *x* ) ]]
+}
+
+# Entry n's test, compiled at its first use into _venvd_ck_<n> (one [[ ]]: no loop per
+# cd): its newest stamp exists; its root, venv and bin are still the user's own (-O: a
+# directory another user put in their place, the same mtimes forged with touch -d, goes
+# to the core, which refuses it); the variables it read are exported with the same value,
+# or not exported; its watched paths are as they were (as _venvd_build_check tests them,
+# whose text for them is kept in _VENVD_CT[n] for the no-op test after entering).
+_venvd_compile() {
+  local _venvd_ref="_VENVD_CE_$1[@]" _venvd_i _venvd_j _venvd_k _venvd_v _venvd_m _venvd_f _venvd_s _venvd_q
+  local _venvd_t= _venvd_w=
+  local -a _venvd_e=("${!_venvd_ref}")
+  (( ${#_venvd_e[@]} > 9 )) || return 1
+  printf -v _venvd_q %q "${_venvd_e[6]}"
+  for _venvd_i in 0 1 2; do
+    printf -v _venvd_v %q "${_venvd_e[_venvd_i]}"
+    _venvd_t+=" && -O $_venvd_v"
   done
+  for (( _venvd_i = 9; _venvd_i < 9 + 3 * _venvd_e[8]; _venvd_i += 3 )); do
+    _venvd_k=${_venvd_e[_venvd_i]}
+    [[ -n $_venvd_k && $_venvd_k != *[!A-Za-z0-9_]* && $_venvd_k != [0-9]* ]] || return 1
+    if [[ ${_venvd_e[_venvd_i+1]} == 1 ]]; then
+      printf -v _venvd_v %q "${_venvd_e[_venvd_i+2]}"
+      _venvd_t+=" && -n \${$_venvd_k+x} && \${$_venvd_k@a} == *x* && \$$_venvd_k == $_venvd_v"
+    else
+      _venvd_t+=" && ( -z \${$_venvd_k+x} || \${$_venvd_k@a} != *x* )"
+    fi
+  done
+  _venvd_m=${_venvd_e[_venvd_i]}
+  for (( _venvd_j = _venvd_i + 1; _venvd_j <= _venvd_i + _venvd_m; _venvd_j++ )); do
+    printf -v _venvd_f %q "${_venvd_e[_venvd_j]}"
+    _venvd_s=${_venvd_e[_venvd_j+_venvd_m]}
+    if [[ $_venvd_s == -* ]]; then
+      _venvd_w+=" && ! $_venvd_f -nt $_venvd_q"
+    elif [[ -n $_venvd_s ]]; then
+      printf -v _venvd_s %q "$_venvd_s"
+      _venvd_w+=" && ! ( $_venvd_f -nt $_venvd_s || $_venvd_f -ot $_venvd_s )"
+    else
+      _venvd_w+=" && ! -e $_venvd_f"
+    fi
+  done
+  _VENVD_CT[$1]="-n $_venvd_q && -e $_venvd_q$_venvd_w"
+  eval "_venvd_ck_$1() { [[ ${_VENVD_CT[$1]}$_venvd_t ]]; }"
 }
 
 # Enter or leave a project as `venvd export` would, from the cache; 1: the core decides.
@@ -101,42 +149,20 @@ _venvd_cached() {
   else
     [[ -z ${VIRTUAL_ENV-} ]] || return 1
   fi
-  while ! _venvd_has_marker "$_venvd_d"; do
-    if [[ $_venvd_d == / ]]; then _venvd_d=; break; fi
-    _venvd_chain+=("$_venvd_d")
-    _venvd_d=${_venvd_d%/*}
-    _venvd_d=${_venvd_d:-/}
-  done
+  [[ ${_venvd_walked_for-} == "$PWD" ]] || _venvd_walk
+  _venvd_d=$_venvd_found
+  _venvd_chain=("${_venvd_walked[@]}")
   [[ $_venvd_d != "${_VENVD_ROOT-}" ]] || return 1  # the same project: something else changed
   if [[ -n $_venvd_d ]]; then
     _venvd_n=${_VENVD_CI[$_venvd_d]-}
     [[ -n $_venvd_n ]] || return 1
+    [[ -n ${_VENVD_CT[_venvd_n]-} ]] || _venvd_compile "$_venvd_n" || return 1
+    "_venvd_ck_$_venvd_n" || return 1
     _venvd_ref="_VENVD_CE_$_venvd_n[@]"
     _venvd_e=("${!_venvd_ref}")
     _venvd_stamp=${_venvd_e[6]}
-    [[ -e $_venvd_stamp ]] || return 1
-    # Still the user's own: a directory another user put in place of the root, the venv or
-    # its bin (the same mtimes forged with touch -d) goes to the core, which refuses it.
-    [[ -O $_venvd_d && -O ${_venvd_e[1]} && -O ${_venvd_e[2]} ]] || return 1
-    _venvd_n=${_venvd_e[8]}
-    for (( _venvd_i = 9; _venvd_i < 9 + 3 * _venvd_n; _venvd_i += 3 )); do
-      _venvd_k=${_venvd_e[_venvd_i]}
-      if [[ ${_venvd_e[_venvd_i+1]} == 1 ]]; then
-        _venvd_exported "$_venvd_k" && [[ ${!_venvd_k} == "${_venvd_e[_venvd_i+2]}" ]] || return 1
-      else
-        ! _venvd_exported "$_venvd_k" || return 1
-      fi
-    done
-    _venvd_m=${_venvd_e[_venvd_i]}
-    _venvd_w=$_venvd_i  # where the watched paths start (M, then M paths, M stamps)
-    for (( _venvd_j = _venvd_i + 1; _venvd_j <= _venvd_i + _venvd_m; _venvd_j++ )); do
-      _venvd_f=${_venvd_e[_venvd_j]} _venvd_s=${_venvd_e[_venvd_j+_venvd_m]}
-      if [[ -n $_venvd_s ]]; then
-        [[ $_venvd_f -nt $_venvd_s || $_venvd_f -ot $_venvd_s ]] && return 1
-      else
-        [[ -e $_venvd_f ]] && return 1
-      fi
-    done
+    _venvd_w=$(( 9 + 3 * _venvd_e[8] ))  # where the watched paths start (M, then M paths, M stamps)
+    _venvd_m=${_venvd_e[_venvd_w]}
     for _venvd_f in "${_venvd_chain[@]}"; do
       [[ $_venvd_f -nt $_venvd_stamp ]] && return 1
     done
@@ -204,6 +230,11 @@ _venvd_cached() {
   fi
   _VENVD_PWD=$PWD
   _VENVD_CHAIN=("${_venvd_chain[@]}")
+  if [[ -n $_venvd_d ]] && (( ! ${#_venvd_chain[@]} )); then
+    eval "_venvd_check() { [[ ${_VENVD_CT[_venvd_n]} ]]; }"  # entered at its root: the entry's test
+  else
+    _venvd_build_check
+  fi
   return 0
 }
 
@@ -248,72 +279,124 @@ _venvd_give_back_deactivate() {
 }
 
 # Does directory $1 hold a project marker (src/venvd/project.py, filled in by `venvd hook`)?
+# The fixed names are one unrolled test, built once here (no loop per cd); the two name
+# patterns share one glob (one read of the directory), whose matches are then checked
+# exactly: requirements*.txt and pylock.*.toml both fit [pr][ey]*.t[xo][tm]*.
 _venvd_markers=(@VENVD_MARKERS@)
+_venvd_m='[[ -d $1/.venv'
+for _venvd_w in "${_venvd_markers[@]}"; do
+  printf -v _venvd_w %q "$_venvd_w"
+  _venvd_m+=" || -e \$1/$_venvd_w"
+done
+eval "_venvd_has_fixed_marker() { $_venvd_m ]]; }"
+unset _venvd_m _venvd_w
+# A directory found without a marker is remembered (_VENVD_NM) with the stamp _VENVD_NOW
+# the core (or `venvd hook`) made last (watch.now_stamp: older than anything written
+# since), when it is not newer than that stamp: while it still is not, nothing was
+# created, removed or renamed in it, and the answer stands. Two stat calls instead of a
+# dozen and a read of the directory (~100 us for /tmp), on every cd that walks past it
+# and every prompt outside a project.
+_VENVD_NOW=@VENVD_NOW@
 _venvd_has_marker() {
-  local _venvd_m
-  for _venvd_m in "${_venvd_markers[@]}"; do
-    [[ -e $1/$_venvd_m ]] && return 0
-  done
-  [[ -d $1/.venv ]] && return 0
+  local _venvd_m=
+  [[ -z ${_VENVD_CN+x} ]] || _venvd_m=${_VENVD_NM[$1]-}  # (bash 4.4+, as the cache)
+  if [[ -n $_venvd_m ]] && ! [[ $1 -nt $_venvd_m ]]; then return 1; fi  # (-nt: also when it is gone)
+  _venvd_has_fixed_marker "$1" && return 0
   [[ -e $1/.python-version && $1 != "${HOME-}" ]] && return 0  # ~/.python-version alone is pyenv's
-  for _venvd_m in "$1"/requirements*.txt "$1"/pylock.*.toml; do  # failglob is off here
-    [[ -e $_venvd_m ]] && return 0
+  for _venvd_m in "$1"/[pr][ey]*.t[xo][tm]*; do  # failglob and nocasematch are off here
+    [[ ( $_venvd_m == "$1"/requirements*.txt || $_venvd_m == "$1"/pylock.*.toml ) && -e $_venvd_m ]] && return 0
   done
+  if [[ -n ${_VENVD_CN+x} && -n ${_VENVD_NOW-} ]] && ! [[ $1 -nt $_VENVD_NOW ]]; then
+    (( ${#_VENVD_NM[@]} < 4096 )) || _VENVD_NM=()
+    _VENVD_NM[$1]=$_VENVD_NOW
+  fi
   return 1
 }
 
-# A cd that cannot change what venvd does: $PWD's nearest marker directory is still
-# $_VENVD_ROOT (or there is still none). Decided with builtins. Inside a project the
-# directories walked are watched from now on (their mtime), so a marker created in one
-# of them is noticed; a directory changed since the stamp costs one export.
-_venvd_same_root() {
+# The walk from $PWD up to its nearest marker directory, once per cd (the no-op test and
+# the cache both use it): _venvd_found is that directory ("" for none), _venvd_walked the
+# directories below it. It stops at $_VENVD_ROOT, the project in force; 0 when $PWD is
+# still in it (or still in none). The caller declares the three variables.
+_venvd_walk() {
   local _venvd_d=$PWD
-  _VENVD_CHAIN=()
+  _venvd_walked=() _venvd_walked_for=$PWD
   while :; do
-    if [[ -n ${_VENVD_ROOT-} && $_venvd_d == "$_VENVD_ROOT" ]]; then return 0; fi
-    _venvd_has_marker "$_venvd_d" && return 1
-    _VENVD_CHAIN+=("$_venvd_d")
+    if [[ -n ${_VENVD_ROOT-} && $_venvd_d == "$_VENVD_ROOT" ]]; then _venvd_found=$_venvd_d; return 0; fi
+    if _venvd_has_marker "$_venvd_d"; then _venvd_found=$_venvd_d; return 1; fi
     if [[ $_venvd_d == / || -z $_venvd_d ]]; then
-      _VENVD_CHAIN=()  # outside any project only $PWD's markers matter (checked each prompt)
+      _venvd_found= _venvd_walked=()  # outside any project only $PWD's markers matter (checked each prompt)
       [[ -z ${_VENVD_ROOT-} ]]
       return
     fi
+    _venvd_walked+=("$_venvd_d")
     _venvd_d=${_venvd_d%/*}
     _venvd_d=${_venvd_d:-/}
   done
 }
 
-# Is a prompt a no-op (same $PWD or same project root, same venv, no watched path changed)?
-# Each watched path has a stamp with exactly the mtime it had (src/venvd/watch.py), so
-# an mtime that moved either way counts (`cp -p` of an older file, `git checkout`);
-# an empty stamp means "was missing", so its appearing counts. bash's -nt is true when
-# only the first file exists and -ot when only the second does, so a deleted path or a
-# forgotten stamp counts too (both gone: the deletion changed a watched directory).
-_venvd_unchanged() {
-  local _venvd_i _venvd_f _venvd_s
-  [[ ${VIRTUAL_ENV-} == "${_VENVD_VE-}" && -n ${_VENVD_STAMP-} && -e $_VENVD_STAMP ]] || return 1
-  if [[ $PWD != "${_VENVD_PWD-}" ]] && _venvd_same_root; then
-    _VENVD_PWD=$PWD
-  fi
-  [[ $PWD == "${_VENVD_PWD-}" ]] || return 1
-  # Outside a project, a marker appearing here (uv init, git clone .) makes one.
-  [[ -z ${_VENVD_ROOT-} ]] && _venvd_has_marker "$PWD" && return 1
+# The watched paths, compiled into one test (_venvd_check) each time they change: after
+# the core's export, an entry from the cache, a cd within the project. Each watched path
+# has a stamp with exactly the mtime it had (src/venvd/watch.py), so an mtime that moved
+# either way counts (`cp -p` of an older file, `git checkout`); an empty stamp means "was
+# missing", so its appearing counts. bash's -nt is true when only the first file exists
+# and -ot when only the second does, so a deleted path or a forgotten stamp counts too
+# (both gone: the deletion changed a watched directory). A path only venvd and the venv's
+# tools write (stamp "-…": directories, venvd's records directory) only moves forward: it
+# counts when newer than the newest stamp, as do the directories walked inside the
+# project (_VENVD_CHAIN); that stamp's existence says the state is whole (-nt is true
+# when it is gone). Unrolled and quoted (printf %q) once, so a prompt runs one [[ ]]: no
+# loop, no array lookup, and the fewest stat calls.
+_venvd_check() { return 1; }
+_venvd_build_check() {
+  local _venvd_i _venvd_f _venvd_s _venvd_n _venvd_t=
+  printf -v _venvd_n %q "${_VENVD_STAMP-}"
   for _venvd_i in "${!_VENVD_WATCH[@]}"; do
-    _venvd_f=${_VENVD_WATCH[_venvd_i]} _venvd_s=${_VENVD_STAMPS[_venvd_i]-}
-    if [[ -n $_venvd_s ]]; then
-      [[ $_venvd_f -nt $_venvd_s || $_venvd_f -ot $_venvd_s ]] && return 1
+    printf -v _venvd_f %q "${_VENVD_WATCH[_venvd_i]}"
+    _venvd_s=${_VENVD_STAMPS[_venvd_i]-}
+    if [[ $_venvd_s == -* ]]; then
+      _venvd_t+=" && ! $_venvd_f -nt $_venvd_n"
+    elif [[ -n $_venvd_s ]]; then
+      printf -v _venvd_s %q "$_venvd_s"
+      _venvd_t+=" && ! ( $_venvd_f -nt $_venvd_s || $_venvd_f -ot $_venvd_s )"
     else
-      [[ -e $_venvd_f ]] && return 1
+      _venvd_t+=" && ! -e $_venvd_f"
     fi
   done
   for _venvd_f in "${_VENVD_CHAIN[@]}"; do
-    [[ $_venvd_f -nt $_VENVD_STAMP ]] && return 1
+    printf -v _venvd_f %q "$_venvd_f"
+    _venvd_t+=" && ! $_venvd_f -nt $_venvd_n"
   done
-  return 0
+  eval "_venvd_check() { [[ -n $_venvd_n && -e $_venvd_n$_venvd_t ]]; }"
 }
 
+# Is a prompt a no-op (same $PWD or same project root, same venv, no watched path changed)?
+_venvd_unchanged() {
+  [[ ${VIRTUAL_ENV-} == "${_VENVD_VE-}" ]] || return 1
+  if [[ $PWD != "${_VENVD_PWD-}" ]]; then
+    _venvd_walk || return 1
+    _VENVD_PWD=$PWD
+    _VENVD_CHAIN=("${_venvd_walked[@]}")
+    _venvd_build_check
+  fi
+  # Outside a project, a marker appearing here (uv init, git clone .) makes one.
+  [[ -z ${_VENVD_ROOT-} ]] && _venvd_has_marker "$PWD" && return 1
+  _venvd_check
+}
+
+# The prompt. Where nothing changed inside a project (the common prompt) it is decided
+# first, with nothing the user's options change: no glob, `[ ]` for strings (nocasematch
+# would make [[ == ]] ignore case), every variable defaulted (set -u); `set -e` does not
+# apply inside the `&&` list PROMPT_COMMAND runs it in. Everything else runs with the
+# options venvd needs, the user's restored after.
 _venvd_hook() {
-  local _venvd_status=$? - _venvd_failglob= _venvd_nocasematch=
+  local _venvd_status=$?
+  if [ "$PWD" = "${_VENVD_PWD-}" ] && [ "${VIRTUAL_ENV-}" = "${_VENVD_VE-}" ] && [ -n "${_VENVD_ROOT-}" ] \
+      && _venvd_check; then
+    [ -z "${_VENVD_SHOW_PROMPT-}${_VENVD_PS1_ADDED-}" ] || _venvd_prompt
+    return $_venvd_status
+  fi
+  local - _venvd_failglob= _venvd_nocasematch= _venvd_found= _venvd_walked_for=
+  local -a _venvd_walked=()
   set +euf
   if shopt -q failglob; then _venvd_failglob=1; shopt -u failglob; fi
   if shopt -q nocasematch; then _venvd_nocasematch=1; shopt -u nocasematch; fi

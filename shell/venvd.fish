@@ -31,6 +31,7 @@ function __venvd_export
     or return 0
     printf '%s\n' $code | source
     __venvd_remember
+    __venvd_build_check
 end
 
 # The activation cache (src/venvd/activation_cache.py): each export hands over, in
@@ -39,23 +40,125 @@ end
 # __venvd_croots; entry n is the list __venvd_ce_<n>), and entering that root again
 # applies them with builtins while every path they depend on has its stamp and every
 # variable they read its value. _VENVD_UNDO is the undo of the record in force, so
-# leaving is builtins too. (Command substitutions of builtins start no process in fish.)
+# leaving is builtins too. (Command substitutions of builtins start no process in fish,
+# but each costs about as much as the rest of a cd: entering and leaving use none. What
+# needs arithmetic is done when an entry is filed: its watched paths, their stamps and
+# the `test` arguments that check them (__venvd_cw_<n>, __venvd_cs_<n>, __venvd_ca_<n>);
+# at its first use, the rest of its test (variables, owners) is compiled into one
+# function, __venvd_ck_<n>.)
 set -g __venvd_croots
+set -g __venvd_cidx
 set -g __venvd_nowhere
+set -g __venvd_lastroot ''
+set -g __venvd_lastn ''
 function __venvd_remember
     set -q _VENVD_ENTRY[1]; or return 0
     set -l n (contains -i -- $_VENVD_ENTRY[1] $__venvd_croots)
     if not set -q _VENVD_ENTRY[2]
-        test -n "$n"; and set -g __venvd_ce_$n  # forgotten
+        if test -n "$n"
+            set -g __venvd_ce_$n  # forgotten
+            functions -e __venvd_ck_$n
+        end
     else
         if test -z "$n"
             set -a __venvd_croots $_VENVD_ENTRY[1]
             set n (count $__venvd_croots)
+            set -a __venvd_cidx $n
         end
         set -g __venvd_ce_$n $_VENVD_ENTRY
+        functions -e __venvd_ck_$n  # compiled again at its next use
+        set -l w (math 10 + 3 \* $_VENVD_ENTRY[9])  # M, then M paths, M stamps
+        set -l m $_VENVD_ENTRY[$w]
+        set -l files
+        set -l stamps
+        if test $m -gt 0
+            set files $_VENVD_ENTRY[(math $w + 1)..(math $w + $m)]
+            set stamps $_VENVD_ENTRY[(math $w + $m + 1)..(math $w + 2 \* $m)]
+        end
+        set -g __venvd_cw_$n $files
+        set -g __venvd_cs_$n $stamps
+        __venvd_test_args $_VENVD_ENTRY[7] $files $stamps
+        set -g __venvd_ca_$n $__venvd_args
         set -g __venvd_nowhere $_VENVD_ENTRY[8]
     end
     set -g _VENVD_ENTRY
+end
+
+# The `test` arguments, in __venvd_args, that hold while nothing changed: the newest stamp
+# $argv[1] exists, and each watched path that follows (paths, then as many stamps) is as
+# it was. Each watched path has a stamp with exactly the mtime it had (src/venvd/watch.py),
+# so an mtime that moved either way counts (`cp -p` of an older file, `git checkout`); an
+# empty stamp means "was missing", so its appearing counts; a path only venvd and the
+# venv's tools write (stamp "-…") only moves forward: newer than the newest stamp counts.
+# fish's -nt is true when only the first file exists and -ot when only the second does,
+# so a deleted path or a forgotten stamp counts too (both gone: the deletion changed a
+# watched directory). A list, not text: each argument is one word, nothing to quote.
+function __venvd_test_args
+    set -l newest $argv[1]
+    set -g __venvd_args -n "$newest" -a -e "$newest"
+    set -l files $argv[2..-1]
+    set -l stamps
+    set -l half (count $files)
+    if test $half -gt 1
+        set half (math $half / 2)
+        set stamps $files[(math $half + 1)..-1]
+        set files $files[1..$half]
+    else
+        set files
+    end
+    for f in $files
+        if test -z "$stamps[1]"
+            set -a __venvd_args -a ! -e $f
+        else if string match -q -- '-*' $stamps[1]
+            set -a __venvd_args -a ! $f -nt $newest
+        else
+            set -a __venvd_args -a ! $f -nt $stamps[1] -a ! $f -ot $stamps[1]
+        end
+        set -e stamps[1]
+    end
+end
+
+# The no-op test of the state in force: its watched paths (_VENVD_WATCH, _VENVD_STAMPS)
+# and the directories walked inside the project (_VENVD_CHAIN), which count when newer
+# than the newest stamp (_VENVD_STAMP). Its `test` arguments (__venvd_targs) are made
+# again each time the state changes: after the core's export, an entry from the cache, a
+# cd within the project.
+set -g __venvd_targs -n ''
+function __venvd_check
+    test $__venvd_targs
+end
+function __venvd_build_check
+    __venvd_test_args "$_VENVD_STAMP" $_VENVD_WATCH $_VENVD_STAMPS
+    set -g __venvd_targs $__venvd_args
+    __venvd_add_chain
+end
+function __venvd_add_chain
+    for d in $_VENVD_CHAIN
+        set -a __venvd_targs -a ! $d -nt "$_VENVD_STAMP"
+    end
+end
+
+# The rest of entry n's test, compiled into __venvd_ck_<n> at its first use: that its
+# root, venv and bin are still the user's own (-O: a directory another user put in their
+# place, the same mtimes forged with touch -d, goes to the core, which refuses it) and the
+# variables it read (set and exported with the same value, or not exported).
+function __venvd_compile_entry --argument-names n
+    set -l ref __venvd_ce_$n
+    set -l e $$ref
+    set -q e[9]; or return 1
+    set -l own (string escape -- $e[1..3])
+    set -l lines "    test -O $own[1] -a -O $own[2] -a -O $own[3]; or return 1"
+    set -l vars
+    test $e[9] -gt 0; and set vars $e[10..(math 9 + 3 \* $e[9])]
+    while set -q vars[3]
+        if test "$vars[2]" = 1
+            set -a lines "    set -qx $vars[1]; and test \"\$$vars[1]\" = "(string escape -- "$vars[3]")"; or return 1"
+        else
+            set -a lines "    not set -qx $vars[1]; or return 1"
+        end
+        set -e vars[1..3]
+    end
+    printf '%s\n' "function __venvd_ck_$n" $lines '    return 0' end | source
 end
 
 # A variable set in the shell but not exported is one the core does not see: the core
@@ -73,90 +176,66 @@ end
 # the managed variables as the environment has them, prepends the bin dir and writes the
 # record exactly as Record.encode does.
 function __venvd_cached
-    test -z "$_VENVD_OFF"; and test "$VIRTUAL_ENV" = "$_VENVD_VE"; or return 1
+    test -z "$_VENVD_OFF" -a "$VIRTUAL_ENV" = "$_VENVD_VE"; or return 1
     string match -q -- '/*' $PWD; and not string match -q -- '*//*' $PWD; and test -d $PWD; or return 1
     __venvd_plain_env; or return 1
     if test -n "$VENVD_DIFF"
-        test "$VENVD_DIFF" = "$_VENVD_UNDO[1]"; and test "$VIRTUAL_ENV" = "$_VENVD_UNDO[2]"; or return 1
+        test "$VENVD_DIFF" = "$_VENVD_UNDO[1]" -a "$VIRTUAL_ENV" = "$_VENVD_UNDO[2]"; or return 1
     else
         test -z "$VIRTUAL_ENV"; or return 1
     end
-    set -l d $PWD
-    set -l chain
-    while not __venvd_has_marker $d
-        if test "$d" = /
-            set d ''
-            break
-        end
-        set -a chain $d
-        set d (string replace -r '/[^/]*$' '' -- $d)
-        test -z "$d"; and set d /
-    end
+    test "$__venvd_walked_for" = "$PWD"; or __venvd_walk
+    set -l d $__venvd_found
+    set -l chain $__venvd_walked
     test "$d" != "$_VENVD_ROOT"; or return 1  # the same project: something else changed
     set -l e
-    set -l w 0
-    set -l m 0
+    set -l n
     if test -n "$d"
-        set -l n (contains -i -- $d $__venvd_croots); or return 1
+        if test "$d" = "$__venvd_lastroot"
+            set n $__venvd_lastn
+        else
+            for i in $__venvd_cidx
+                if test "$__venvd_croots[$i]" = "$d"
+                    set n $i
+                    break
+                end
+            end
+            test -n "$n"; or return 1
+            set -g __venvd_lastroot $d
+            set -g __venvd_lastn $n
+        end
         set -l ref __venvd_ce_$n
         set e $$ref
-        set -q e[2]; or return 1
-        test -e "$e[7]"; or return 1
-        # Still the user's own: a directory another user put in place of the root, the venv
-        # or its bin (the same mtimes forged with touch -d) goes to the core, which refuses it.
-        test -O $d; and test -O $e[2]; and test -O $e[3]; or return 1
-        set -l i 10
-        set -l last (math 10 + 3 \* $e[9])
-        while test $i -lt $last
-            set -l k $e[$i]
-            set -l i1 (math $i + 1)
-            set -l i2 (math $i + 2)
-            if test "$e[$i1]" = 1
-                set -qx $k; and test "$$k" = "$e[$i2]"; or return 1
-            else
-                not set -qx $k; or return 1
-            end
-            set i (math $i + 3)
-        end
-        set w $i
-        set m $e[$w]
-        set -l j (math $w + 1)
-        set -l end (math $w + $m)
-        while test $j -le $end
-            set -l file $e[$j]
-            set -l js (math $j + $m)
-            set -l stamp $e[$js]
-            if test -n "$stamp"
-                if test "$file" -nt "$stamp"; or test "$file" -ot "$stamp"
-                    return 1
-                end
-            else if test -e "$file"
-                return 1
-            end
-            set j (math $j + 1)
-        end
+        set -q e[9]; or return 1
+        set -l aref __venvd_ca_$n
+        test $$aref; or return 1
+        functions -q __venvd_ck_$n; or __venvd_compile_entry $n; or return 1
+        __venvd_ck_$n; or return 1
         for dir in $chain
             test "$dir" -nt "$e[7]"; and return 1
         end
     else
-        test -n "$__venvd_nowhere"; and test -e "$__venvd_nowhere"; or return 1
+        test -n "$__venvd_nowhere" -a -e "$__venvd_nowhere"; or return 1
         set chain
     end
     # Decided: the environment changes, as the core's output would change it.
     set -l p $PATH
     if test -n "$VENVD_DIFF"
-        set -l at (contains -i -- $_VENVD_UNDO[3] $p); and set -e p[$at]
-        set -l i 4
-        while test $i -le (count $_VENVD_UNDO)
-            set -l k $_VENVD_UNDO[$i]
-            set -l i1 (math $i + 1)
-            set -l i2 (math $i + 2)
-            if test "$_VENVD_UNDO[$i1]" = 1
-                set -gx $k $_VENVD_UNDO[$i2]
-            else if set -qx $k
-                set -e -g $k
+        # venvd put its bin first, and there it usually still is (else: where it is now).
+        if test "$p[1]" = "$_VENVD_UNDO[3]"
+            set -e p[1]
+        else if contains -- $_VENVD_UNDO[3] $p
+            set -l at (contains -i -- $_VENVD_UNDO[3] $p)
+            set -e p[$at]
+        end
+        set -l saved $_VENVD_UNDO[4..-1]
+        while set -q saved[3]
+            if test "$saved[2]" = 1
+                set -gx $saved[1] $saved[3]
+            else if set -qx $saved[1]
+                set -e -g $saved[1]
             end
-            set i (math $i + 3)
+            set -e saved[1..3]
         end
         set -e -g VENVD_DIFF
     end
@@ -164,13 +243,11 @@ function __venvd_cached
         set -l rec $e[6]
         set -l undo '' $e[2] $e[3]
         for k in PIP_REQUIRE_VIRTUALENV PYTHONHOME VIRTUAL_ENV VIRTUAL_ENV_PROMPT
-            test $k != PIP_REQUIRE_VIRTUALENV; or test -n "$e[5]"; or continue
+            test $k != PIP_REQUIRE_VIRTUALENV -o -n "$e[5]"; or continue
             if set -qx $k
                 set -l v "$$k"
                 set -a undo $k 1 $v
-                set v (string replace -a -- '%' '%25' $v | string collect)
-                set v (string replace -a -- ';' '%3B' $v | string collect)
-                set v (string replace -a -- '=' '%3D' $v | string collect)
+                set v (string replace -a -- '%' '%25' $v | string replace -a -- ';' '%3B' | string replace -a -- '=' '%3D' | string collect)
                 set rec "$rec;\$$k=$v"
             else
                 set -a undo $k 0 ''
@@ -188,16 +265,12 @@ function __venvd_cached
         set -g _VENVD_ROOT $d
         set -g _VENVD_VE $e[2]
         set -g _VENVD_STAMP $e[7]
-        set -g _VENVD_WATCH
-        set -g _VENVD_STAMPS
-        if test $m -gt 0
-            set -l a (math $w + 1)
-            set -l b (math $w + $m)
-            set -l c (math $w + $m + 1)
-            set -l z (math $w + 2 \* $m)
-            set -g _VENVD_WATCH $e[$a..$b]
-            set -g _VENVD_STAMPS $e[$c..$z]
-        end
+        set -l wref __venvd_cw_$n
+        set -l sref __venvd_cs_$n
+        set -l aref __venvd_ca_$n
+        set -g _VENVD_WATCH $$wref
+        set -g _VENVD_STAMPS $$sref
+        set -g __venvd_targs $$aref
         __venvd_own_deactivate
     else
         set -gx PATH $p
@@ -207,10 +280,12 @@ function __venvd_cached
         set -g _VENVD_ROOT ''
         set -g _VENVD_VE ''
         set -g _VENVD_STAMP $__venvd_nowhere
+        set -g __venvd_targs -n "$__venvd_nowhere" -a -e "$__venvd_nowhere"
         __venvd_give_back_deactivate
     end
     set -g _VENVD_PWD $PWD
     set -g _VENVD_CHAIN $chain
+    __venvd_add_chain
     return 0
 end
 
@@ -258,84 +333,164 @@ function __venvd_give_back_deactivate
 end
 
 # Does directory $argv[1] hold a project marker (src/venvd/project.py, filled in by `venvd hook`)?
+# With fish's `path` (3.5+) the fixed names are one builtin call.
 set -g __venvd_markers @VENVD_MARKERS@
-function __venvd_has_marker
-    set -l d $argv[1]
-    for m in $__venvd_markers
-        test -e "$d/$m"; and return 0
-    end
-    test -d "$d/.venv"; and return 0
-    if test -e "$d/.python-version"; and test "$d" != "$HOME"  # ~/.python-version alone is pyenv's
-        return 0
-    end
-    for f in $d/requirements*.txt $d/pylock.*.toml  # a glob matching nothing is empty in `for`
-        return 0
-    end
-    return 1
-end
-
-# A cd that cannot change what venvd does: $PWD's nearest marker directory is still
-# $_VENVD_ROOT (or there is still none). Decided with builtins. Inside a project the
-# directories walked are watched from now on (their mtime), so a marker created in one
-# of them is noticed; a directory changed since the stamp costs one export.
-function __venvd_same_root
-    set -l d $PWD
-    set -g _VENVD_CHAIN
-    while true
-        if test -n "$_VENVD_ROOT"; and test "$d" = "$_VENVD_ROOT"
+if contains path (builtin -n)
+    function __venvd_has_marker
+        set -l d $argv[1]
+        path filter -q -- $d/$__venvd_markers; and return 0
+        path filter -q -d -- $d/.venv; and return 0
+        if test -e "$d/.python-version" -a "$d" != "$HOME"  # ~/.python-version alone is pyenv's
             return 0
         end
-        __venvd_has_marker $d; and return 1
-        set -a _VENVD_CHAIN $d
-        if test "$d" = /; or test -z "$d"
-            set -g _VENVD_CHAIN  # outside any project only $PWD's markers matter (checked each prompt)
-            test -z "$_VENVD_ROOT"
-            return $status
-        end
-        set d (string replace -r '/[^/]*$' '' -- $d)
-        test -z "$d"; and set d /
+        set -l found $d/requirements*.txt $d/pylock.*.toml  # a glob matching nothing is empty in `set`
+        set -q found[1]
     end
+else
+    function __venvd_has_marker
+        set -l d $argv[1]
+        for m in $__venvd_markers
+            test -e "$d/$m"; and return 0
+        end
+        test -d "$d/.venv"; and return 0
+        if test -e "$d/.python-version" -a "$d" != "$HOME"  # ~/.python-version alone is pyenv's
+            return 0
+        end
+        set -l found $d/requirements*.txt $d/pylock.*.toml  # a glob matching nothing is empty in `set`
+        set -q found[1]
+    end
+end
+
+# The walk from $PWD up to its nearest marker directory, once per cd (the no-op test and
+# the cache both use it): __venvd_found is that directory ("" for none), __venvd_walked
+# the directories below it. It stops at $_VENVD_ROOT, the project in force; 0 when $PWD
+# is still in it (or still in none).
+# $PWD and its parents come from one split (a substitution), kept for the last two
+# directories walked from (the one left and the one entered, cd'd between back and
+# forth), each parent with what was found in it: a directory found without a marker is
+# remembered with the stamp _VENVD_NOW the core (or `venvd hook`) made last
+# (watch.now_stamp: older than anything written since), when it is not newer than that
+# stamp; while it still is not, nothing was created, removed or renamed in it, and the
+# answer stands: one `test` instead of a read of the directory.
+set -g _VENVD_NOW @VENVD_NOW@
+set -g __venvd_walked_for ''
+set -g __venvd_up_for '' ''
+set -g __venvd_up_1
+set -g __venvd_up_2
+set -g __venvd_upm_1
+set -g __venvd_upm_2
+function __venvd_walk
+    set -g __venvd_walked_for $PWD
+    set -g __venvd_walked
+    set -g __venvd_found ''
+    if test "$PWD" = "$_VENVD_ROOT"
+        set -g __venvd_found $PWD
+        return 0
+    end
+    set -l up
+    set -l memo
+    if test "$PWD" = "$__venvd_up_for[1]"
+        set up $__venvd_up_1
+        set memo $__venvd_upm_1
+    else if test "$PWD" = "$__venvd_up_for[2]"
+        set up $__venvd_up_2
+        set memo $__venvd_upm_2
+    else
+        if __venvd_has_marker $PWD  # a cd into a project's root needs no more
+            set -g __venvd_found $PWD
+            return 1
+        end
+        set -l at ''
+        for part in (string split -- / $PWD)
+            test -n "$part"; or continue
+            set at "$at/$part"
+            set -p up $at
+            set -a memo ''
+        end
+        set -a up /
+        set -a memo ''
+        # $PWD was just looked into: no marker.
+        if test -n "$_VENVD_NOW"; and not test $PWD -nt $_VENVD_NOW
+            set memo[1] $_VENVD_NOW
+        end
+    end
+    # The list walked moves to the front: slot 1 is $PWD's.
+    if test "$PWD" != "$__venvd_up_for[1]"
+        set -g __venvd_up_2 $__venvd_up_1
+        set -g __venvd_upm_2 $__venvd_upm_1
+        set -g __venvd_up_for $PWD $__venvd_up_for[1]
+    end
+    set -l seen
+    set -l result 1
+    for d in $up
+        if test -n "$_VENVD_ROOT" -a "$d" = "$_VENVD_ROOT"
+            set -g __venvd_found $d
+            set result 0
+            break
+        end
+        if test -n "$memo[1]"; and not test $d -nt $memo[1]
+            set -a seen $memo[1]  # unchanged: still no marker
+        else if __venvd_has_marker $d
+            set -g __venvd_found $d
+            break
+        else if test -n "$_VENVD_NOW"; and not test $d -nt $_VENVD_NOW
+            set -a seen $_VENVD_NOW
+        else
+            set -a seen ''
+        end
+        set -e memo[1]
+        if test "$d" = /
+            set -g __venvd_walked  # outside any project only $PWD's markers matter (checked each prompt)
+            break
+        end
+        set -a __venvd_walked $d
+    end
+    # What was found stays with the parents (those not reached keep theirs).
+    set -g __venvd_up_1 $up
+    set -g __venvd_upm_1 $seen $memo
+    if test -z "$__venvd_found"
+        test -z "$_VENVD_ROOT"
+        return
+    end
+    return $result
+end
+
+# Whether $PWD holds a marker, with what the walk remembered of it.
+function __venvd_pwd_has_marker
+    if test "$PWD" = "$__venvd_up_for[1]" -a -n "$__venvd_upm_1[1]"
+        not test $PWD -nt $__venvd_upm_1[1]; and return 1
+    end
+    __venvd_has_marker $PWD
 end
 
 # Is a prompt a no-op (same $PWD or same project root, same venv, no watched path changed)?
-# Each watched path has a stamp with exactly the mtime it had (src/venvd/watch.py), so
-# an mtime that moved either way counts (`cp -p` of an older file, `git checkout`);
-# an empty stamp means "was missing", so its appearing counts. fish's -nt is true when
-# only the first file exists and -ot when only the second does, so a deleted path or a
-# forgotten stamp counts too (both gone: the deletion changed a watched directory).
+# The slow half: after a cd (the walk), or outside a project (a marker appearing in $PWD
+# makes one); the watched paths are __venvd_check's.
 function __venvd_unchanged
-    test "$VIRTUAL_ENV" = "$_VENVD_VE"; and test -n "$_VENVD_STAMP"; and test -e "$_VENVD_STAMP"
-    or return 1
-    if test "$PWD" != "$_VENVD_PWD"; and __venvd_same_root
+    test "$VIRTUAL_ENV" = "$_VENVD_VE"; or return 1
+    if test "$PWD" != "$_VENVD_PWD"
+        __venvd_walk; or return 1
         set -g _VENVD_PWD $PWD
+        set -g _VENVD_CHAIN $__venvd_walked
+        __venvd_build_check
     end
-    test "$PWD" = "$_VENVD_PWD"; or return 1
     # Outside a project, a marker appearing here (uv init, git clone .) makes one.
-    if test -z "$_VENVD_ROOT"; and __venvd_has_marker $PWD
+    if test -z "$_VENVD_ROOT"; and __venvd_pwd_has_marker
         return 1
     end
-    set -l i 0
-    for file in $_VENVD_WATCH
-        set i (math $i + 1)  # math is a builtin: no process
-        set -l stamp "$_VENVD_STAMPS[$i]"
-        if test -n "$stamp"
-            if test "$file" -nt "$stamp"; or test "$file" -ot "$stamp"
-                return 1
-            end
-        else if test -e "$file"
-            return 1
-        end
-    end
-    for dir in $_VENVD_CHAIN
-        test "$dir" -nt "$_VENVD_STAMP"; and return 1
-    end
-    return 0
+    __venvd_check
 end
 
 function __venvd_hook --on-variable PWD --on-event fish_prompt
     set -l venvd_status $status
+    # The prompt where nothing changed inside a project: two comparisons and one test.
+    if test "$PWD" = "$_VENVD_PWD" -a "$VIRTUAL_ENV" = "$_VENVD_VE" -a -n "$_VENVD_ROOT"; and test $__venvd_targs
+        test -z "$_VENVD_SHOW_PROMPT$__venvd_prompt_on"; or __venvd_prompt
+        return $venvd_status
+    end
+    set -g __venvd_walked_for ''
     __venvd_unchanged; or __venvd_cached; or __venvd_export
-    __venvd_prompt
+    test -z "$_VENVD_SHOW_PROMPT$__venvd_prompt_on"; or __venvd_prompt
     return $venvd_status
 end
 

@@ -35,6 +35,7 @@ _venvd_export() {
   trap '' INT
   eval "$_venvd_code"
   _venvd_remember
+  _venvd_build_check
   return 0
 }
 
@@ -45,6 +46,8 @@ _venvd_export() {
 # stamp and every variable they read its value. _VENVD_UNDO is the undo of the record in
 # force, so leaving is builtins too.
 typeset -gA _VENVD_CI  # root -> n: the entry is the array _VENVD_CE_<n>
+typeset -gA _VENVD_CT  # n -> 1 once the entry's test is compiled (_venvd_compile)
+typeset -gA _VENVD_NM  # directory -> stamp: found without a marker (_venvd_has_marker)
 typeset -g _VENVD_CN=0 _VENVD_NOWHERE=
 typeset -ga _VENVD_ENTRY _VENVD_UNDO
 
@@ -62,6 +65,7 @@ _venvd_remember() {
     fi
     typeset -ga _VENVD_CE_$_venvd_n
     set -A _VENVD_CE_$_venvd_n "${_VENVD_ENTRY[@]}"
+    _VENVD_CT[$_venvd_n]=  # compiled again at its next use
     _VENVD_NOWHERE=${_VENVD_ENTRY[8]}
   fi
   _VENVD_ENTRY=()
@@ -75,11 +79,51 @@ _venvd_exported() {
 # A variable set in the shell but not exported is one the core does not see: the core
 # decides then, as it does for anything the cache does not hold.
 _venvd_plain_env() {
+  [[ ( -z ${(t)PATH} || ${(t)PATH} == *export* ) && ( -z ${(t)VENVD_DIFF} || ${(t)VENVD_DIFF} == *export* )
+     && ( -z ${(t)VIRTUAL_ENV} || ${(t)VIRTUAL_ENV} == *export* )
+     && ( -z ${(t)VIRTUAL_ENV_PROMPT} || ${(t)VIRTUAL_ENV_PROMPT} == *export* )
+     && ( -z ${(t)PYTHONHOME} || ${(t)PYTHONHOME} == *export* )
+     && ( -z ${(t)PIP_REQUIRE_VIRTUALENV} || ${(t)PIP_REQUIRE_VIRTUALENV} == *export* ) ]]
+}
+
+# Entry n's test, compiled at its first use into _venvd_ck_<n> (one [[ ]]: a zsh function
+# call costs as much as a dozen tests): its newest stamp exists; its root, venv and bin are
+# still the user's own (-O: a directory another user put in their place, the same mtimes
+# forged with touch -d, goes to the core, which refuses it); the variables it read are
+# exported with the same value, or not exported; its watched paths are as they were
+# (newer than the newest stamp for what only venvd writes, stamp "-…"; both ways for the
+# rest, with -e as zsh's -nt/-ot are false when a file is missing).
+_venvd_compile() {
   emulate -L zsh
-  local _venvd_k
-  for _venvd_k in PATH VENVD_DIFF VIRTUAL_ENV VIRTUAL_ENV_PROMPT PYTHONHOME PIP_REQUIRE_VIRTUALENV; do
-    [[ -z ${(tP)_venvd_k} ]] || _venvd_exported $_venvd_k || return 1
+  local _venvd_ref=_VENVD_CE_$1 _venvd_i _venvd_j _venvd_k _venvd_m _venvd_f _venvd_s _venvd_q _venvd_t=
+  local -a _venvd_e
+  _venvd_e=("${(@P)_venvd_ref}")
+  (( ${#_venvd_e} > 9 )) || return 1
+  _venvd_q=${(qq)_venvd_e[7]}
+  _venvd_t="-n $_venvd_q && -e $_venvd_q && -O ${(qq)_venvd_e[1]} && -O ${(qq)_venvd_e[2]} && -O ${(qq)_venvd_e[3]}"
+  for (( _venvd_i = 10; _venvd_i < 10 + 3 * _venvd_e[9]; _venvd_i += 3 )); do
+    _venvd_k=$_venvd_e[_venvd_i]
+    [[ -n $_venvd_k && $_venvd_k != *[!A-Za-z0-9_]* && $_venvd_k != [0-9]* ]] || return 1
+    if [[ $_venvd_e[_venvd_i+1] == 1 ]]; then
+      _venvd_t+=" && \${(t)$_venvd_k} == *export* && \${$_venvd_k} == ${(qq)_venvd_e[_venvd_i+2]}"
+    else
+      _venvd_t+=" && \${(t)$_venvd_k} != *export*"
+    fi
   done
+  _venvd_m=$_venvd_e[_venvd_i]
+  for (( _venvd_j = _venvd_i + 1; _venvd_j <= _venvd_i + _venvd_m; _venvd_j++ )); do
+    _venvd_f=${(qq)_venvd_e[_venvd_j]} _venvd_s=$_venvd_e[_venvd_j+_venvd_m]
+    if [[ $_venvd_s == -* ]]; then
+      _venvd_t+=" && ! $_venvd_f -nt $_venvd_q"
+    elif [[ -n $_venvd_s ]]; then
+      _venvd_s=${(qq)_venvd_s}
+      _venvd_t+=" && -e $_venvd_f && -e $_venvd_s && ! ( $_venvd_f -nt $_venvd_s || $_venvd_f -ot $_venvd_s )"
+    else
+      _venvd_t+=" && ! -e $_venvd_f"
+    fi
+  done
+  _VENVD_CT[$1]=1
+  eval "_venvd_ck_$1() { [[ $_venvd_t ]]; }"
 }
 
 # Enter or leave a project as `venvd export` would, from the cache; 1: the core decides.
@@ -99,42 +143,20 @@ _venvd_cached() {
   else
     [[ -z ${VIRTUAL_ENV-} ]] || return 1
   fi
-  while ! _venvd_has_marker "$_venvd_d"; do
-    if [[ $_venvd_d == / ]]; then _venvd_d=; break; fi
-    _venvd_chain+=("$_venvd_d")
-    _venvd_d=${_venvd_d%/*}
-    _venvd_d=${_venvd_d:-/}
-  done
+  [[ ${_venvd_walked_for-} == "$PWD" ]] || _venvd_walk
+  _venvd_d=$_venvd_found
+  _venvd_chain=("${_venvd_walked[@]}")
   [[ $_venvd_d != "${_VENVD_ROOT-}" ]] || return 1  # the same project: something else changed
   if [[ -n $_venvd_d ]]; then
     _venvd_n=${_VENVD_CI[$_venvd_d]-}
     [[ -n $_venvd_n ]] || return 1
+    [[ -n ${_VENVD_CT[$_venvd_n]-} ]] || _venvd_compile $_venvd_n || return 1
+    _venvd_ck_$_venvd_n || return 1
     _venvd_ref=_VENVD_CE_$_venvd_n
     _venvd_e=("${(@P)_venvd_ref}")
     _venvd_stamp=$_venvd_e[7]
-    [[ -e $_venvd_stamp ]] || return 1
-    # Still the user's own: a directory another user put in place of the root, the venv or
-    # its bin (the same mtimes forged with touch -d) goes to the core, which refuses it.
-    [[ -O $_venvd_d && -O $_venvd_e[2] && -O $_venvd_e[3] ]] || return 1
-    _venvd_n=$_venvd_e[9]
-    for (( _venvd_i = 10; _venvd_i < 10 + 3 * _venvd_n; _venvd_i += 3 )); do
-      _venvd_k=$_venvd_e[_venvd_i]
-      if [[ $_venvd_e[_venvd_i+1] == 1 ]]; then
-        _venvd_exported $_venvd_k && [[ ${(P)_venvd_k} == "$_venvd_e[_venvd_i+2]" ]] || return 1
-      else
-        ! _venvd_exported $_venvd_k || return 1
-      fi
-    done
-    _venvd_m=$_venvd_e[_venvd_i]
-    _venvd_w=$_venvd_i  # where the watched paths start (M, then M paths, M stamps)
-    for (( _venvd_j = _venvd_i + 1; _venvd_j <= _venvd_i + _venvd_m; _venvd_j++ )); do
-      _venvd_f=$_venvd_e[_venvd_j] _venvd_s=$_venvd_e[_venvd_j+_venvd_m]
-      if [[ -n $_venvd_s ]]; then
-        [[ ! -e $_venvd_f || ! -e $_venvd_s || $_venvd_f -nt $_venvd_s || $_venvd_f -ot $_venvd_s ]] && return 1
-      else
-        [[ -e $_venvd_f ]] && return 1
-      fi
-    done
+    _venvd_w=$(( 10 + 3 * _venvd_e[9] ))  # where the watched paths start (M, then M paths, M stamps)
+    _venvd_m=$_venvd_e[_venvd_w]
     for _venvd_f in "${_venvd_chain[@]}"; do
       [[ $_venvd_f -nt $_venvd_stamp ]] && return 1
     done
@@ -193,6 +215,7 @@ _venvd_cached() {
   fi
   _VENVD_PWD=$PWD
   _VENVD_CHAIN=("${_venvd_chain[@]}")
+  _venvd_build_check
   return 0
 }
 
@@ -230,77 +253,157 @@ _venvd_give_back_deactivate() {
 }
 
 # Does directory $1 hold a project marker (src/venvd/project.py, filled in by `venvd hook`)?
+# The fixed names are one unrolled test, built once here (no loop per cd); the two name
+# patterns share one glob (one read of the directory), whose matches are then checked
+# exactly: requirements*.txt and pylock.*.toml both fit [pr][ey]*.t[xo][tm]*.
 _venvd_markers=(@VENVD_MARKERS@)
+() {
+  emulate -L zsh
+  local _venvd_t='[[ -d $1/.venv' _venvd_m
+  for _venvd_m in "${_venvd_markers[@]}"; do
+    _venvd_t+=" || -e \$1/${(qq)_venvd_m}"
+  done
+  eval "_venvd_has_fixed_marker() { $_venvd_t ]]; }"
+}
+# A directory found without a marker is remembered (_VENVD_NM) with the stamp _VENVD_NOW
+# the core (or `venvd hook`) made last (watch.now_stamp: older than anything written
+# since), when it is not newer than that stamp: while it still is not, nothing was
+# created, removed or renamed in it, and the answer stands. Two stat calls instead of a
+# dozen and a read of the directory, on every cd that walks past it and every prompt
+# outside a project.
+typeset -g _VENVD_NOW=@VENVD_NOW@
 _venvd_has_marker() {
   emulate -L zsh
   setopt null_glob
-  local _venvd_m
-  for _venvd_m in "${_venvd_markers[@]}"; do
-    [[ -e $1/$_venvd_m ]] && return 0
-  done
-  [[ -d $1/.venv ]] && return 0
+  local _venvd_m=${_VENVD_NM[$1]-}
+  if [[ -n $_venvd_m && -e $_venvd_m ]] && ! [[ $1 -nt $_venvd_m ]]; then return 1; fi
+  _venvd_has_fixed_marker "$1" && return 0
   [[ -e $1/.python-version && $1 != "${HOME-}" ]] && return 0  # ~/.python-version alone is pyenv's
-  for _venvd_m in $1/requirements*.txt $1/pylock.*.toml; do
-    return 0
+  for _venvd_m in $1/[pr][ey]*.t[xo][tm]*; do
+    [[ ( $_venvd_m == $1/requirements*.txt || $_venvd_m == $1/pylock.*.toml ) && -e $_venvd_m ]] && return 0
   done
+  if [[ -n ${_VENVD_NOW-} && -e $_VENVD_NOW ]] && ! [[ $1 -nt $_VENVD_NOW ]]; then
+    (( ${#_VENVD_NM} < 4096 )) || _VENVD_NM=()
+    _VENVD_NM[$1]=$_VENVD_NOW
+  fi
   return 1
 }
 
-# A cd that cannot change what venvd does: $PWD's nearest marker directory is still
-# $_VENVD_ROOT (or there is still none). Decided with builtins. Inside a project the
-# directories walked are watched from now on (their mtime), so a marker created in one
-# of them is noticed; a directory changed since the stamp costs one export.
-_venvd_same_root() {
+# The walk from $PWD up to its nearest marker directory, once per cd (the no-op test and
+# the cache both use it): _venvd_found is that directory ("" for none), _venvd_walked the
+# directories below it. It stops at $_VENVD_ROOT, the project in force; 0 when $PWD is
+# still in it (or still in none). The caller declares the three variables.
+_venvd_walk() {
   emulate -L zsh
   local _venvd_d=$PWD
-  _VENVD_CHAIN=()
+  _venvd_walked=() _venvd_walked_for=$PWD
   while :; do
-    if [[ -n ${_VENVD_ROOT-} && $_venvd_d == "$_VENVD_ROOT" ]]; then return 0; fi
-    _venvd_has_marker "$_venvd_d" && return 1
-    _VENVD_CHAIN+=("$_venvd_d")
+    if [[ -n ${_VENVD_ROOT-} && $_venvd_d == "$_VENVD_ROOT" ]]; then _venvd_found=$_venvd_d; return 0; fi
+    if _venvd_has_marker "$_venvd_d"; then _venvd_found=$_venvd_d; return 1; fi
     if [[ $_venvd_d == / || -z $_venvd_d ]]; then
-      _VENVD_CHAIN=()  # outside any project only $PWD's markers matter (checked each prompt)
+      _venvd_found= _venvd_walked=()  # outside any project only $PWD's markers matter (checked each prompt)
       [[ -z ${_VENVD_ROOT-} ]]
       return
     fi
+    _venvd_walked+=("$_venvd_d")
     _venvd_d=${_venvd_d%/*}
     _venvd_d=${_venvd_d:-/}
   done
 }
 
 # Is a prompt a no-op (same $PWD or same project root, same venv, no watched path changed)?
-# Each watched path has a stamp with exactly the mtime it had (src/venvd/watch.py), so
-# an mtime that moved either way counts (`cp -p` of an older file, `git checkout`);
-# an empty stamp means "was missing", so its appearing counts. zsh's -nt and -ot are
-# false when either file is missing, hence the -e tests.
+# The slow half: after a cd (the walk), or outside a project (a marker appearing in $PWD
+# makes one); the watched paths are _venvd_check's.
 _venvd_unchanged() {
   emulate -L zsh
-  local _venvd_i _venvd_f _venvd_s
-  [[ ${VIRTUAL_ENV-} == "${_VENVD_VE-}" && -n ${_VENVD_STAMP-} && -e $_VENVD_STAMP ]] || return 1
-  if [[ $PWD != "${_VENVD_PWD-}" ]] && _venvd_same_root; then
+  [[ ${VIRTUAL_ENV-} == "${_VENVD_VE-}" ]] || return 1
+  if [[ $PWD != "${_VENVD_PWD-}" ]]; then
+    _venvd_walk || return 1
     _VENVD_PWD=$PWD
+    _VENVD_CHAIN=("${_venvd_walked[@]}")
+    _venvd_build_check
   fi
-  [[ $PWD == "${_VENVD_PWD-}" ]] || return 1
   # Outside a project, a marker appearing here (uv init, git clone .) makes one.
   [[ -z ${_VENVD_ROOT-} ]] && _venvd_has_marker "$PWD" && return 1
+  _venvd_check
+}
+
+_venvd_decide() {
+  emulate -L zsh
+  local _venvd_found= _venvd_walked_for=
+  local -a _venvd_walked
+  _venvd_unchanged || _venvd_cached || _venvd_export
+}
+
+# The watched paths, compiled each time they change (after the core's export, an entry
+# from the cache, a cd within the project) into _venvd_check and into the prompt hook
+# itself: a zsh function call costs as much as the whole test, so the prompt where
+# nothing changed runs one function, the hook, with the test written out in it.
+# Each watched path has a stamp with exactly the mtime it had (src/venvd/watch.py); an
+# empty stamp means "was missing", so its appearing counts. With zsh/stat, one zstat reads
+# the mtimes of all the paths that were there, to the nanosecond, and they must be the
+# stamps' exactly (the stamp's name is its mtime): any move, backwards too (`cp -p`, a
+# `git checkout` of an older blob), and a path gone (zstat fails) count. Without it, -nt
+# and -ot with a stamp file: both ways for the files a person writes; newer than the
+# newest stamp for what only venvd and the venv's tools write (stamp "-…"); zsh's -nt
+# and -ot are false when either file is missing, hence the -e tests. The directories
+# walked inside the project (_VENVD_CHAIN) count when newer than the newest stamp.
+zmodload -F zsh/stat b:zstat 2>/dev/null
+_venvd_check() { return 1; }
+_venvd_build_check() {
+  emulate -L zsh
+  local _venvd_i _venvd_f _venvd_s _venvd_n=${_VENVD_STAMP-} _venvd_t= _venvd_z= _venvd_want=
+  local -a _venvd_paths
+  local -i _venvd_ns _venvd_sec _venvd_frac
+  local _venvd_zstat=${+builtins[zstat]}
   for (( _venvd_i = 1; _venvd_i <= ${#_VENVD_WATCH}; _venvd_i++ )); do
     _venvd_f=$_VENVD_WATCH[_venvd_i] _venvd_s=$_VENVD_STAMPS[_venvd_i]
-    if [[ -n $_venvd_s ]]; then
-      [[ ! -e $_venvd_f || ! -e $_venvd_s || $_venvd_f -nt $_venvd_s || $_venvd_f -ot $_venvd_s ]] && return 1
+    if [[ -z $_venvd_s ]]; then
+      _venvd_t+=" && ! -e ${(qq)_venvd_f}"
+    elif (( _venvd_zstat )) && [[ -n ${_venvd_s:t} && ${_venvd_s:t} != *[!0-9]* ]]; then
+      _venvd_paths+=("$_venvd_f")
+      _venvd_ns=${_venvd_s:t}
+      _venvd_sec=$(( _venvd_ns / 1000000000 )) _venvd_frac=$(( _venvd_ns % 1000000000 ))
+      _venvd_want+=" $_venvd_sec${(l:9::0:)_venvd_frac}"  # zstat's %s%N
+    elif [[ $_venvd_s == -* ]]; then
+      _venvd_t+=" && ! ${(qq)_venvd_f} -nt ${(qq)_venvd_n}"
     else
-      [[ -e $_venvd_f ]] && return 1
+      _venvd_t+=" && -e ${(qq)_venvd_f} && -e ${(qq)_venvd_s} && ! ( ${(qq)_venvd_f} -nt ${(qq)_venvd_s} || ${(qq)_venvd_f} -ot ${(qq)_venvd_s} )"
     fi
   done
   for _venvd_f in "${_VENVD_CHAIN[@]}"; do
-    [[ $_venvd_f -nt $_VENVD_STAMP ]] && return 1
+    _venvd_t+=" && ! ${(qq)_venvd_f} -nt ${(qq)_venvd_n}"
   done
-  return 0
+  _venvd_t="-n ${(qq)_venvd_n} && -e ${(qq)_venvd_n}$_venvd_t"
+  if (( ${#_venvd_paths} )); then
+    _venvd_z="builtin zstat -A _venvd_m -F %s%N +mtime -- ${(j: :)${(qq)_venvd_paths[@]}} 2>/dev/null && "
+    _venvd_t+=" && \${(j: :)_venvd_m[@]} == ${(qq)_venvd_want# }"
+  fi
+  # eval, not functions[...]=: that stores the text without decoding it, and a name's
+  # non-ASCII bytes would reach stat() in zsh's internal (metafied) form.
+  eval "_venvd_check() { local -a _venvd_m; ${_venvd_z}[[ $_venvd_t ]]; }"
+  # Run under the user's options (no emulate: the prompt's own settings are theirs to
+  # read, see _venvd_prompt) but ERR_EXIT and ERR_RETURN; it holds nothing they change
+  # (quoted words, ${x-}).
+  eval "_venvd_hook() {
+    local _venvd_status=\$? _venvd_shown=\${_VENVD_SHOW_PROMPT-}\${_VENVD_PS1_ADDED-}
+    setopt local_options no_err_exit no_err_return
+    local -a _venvd_m
+    if [[ \$PWD == \"\${_VENVD_PWD-}\" && \${VIRTUAL_ENV-} == \"\${_VENVD_VE-}\" && -n \${_VENVD_ROOT-} ]] &&
+        ${_venvd_z}[[ $_venvd_t ]]; then
+      [[ -z \$_venvd_shown ]] || _venvd_prompt
+      return \$_venvd_status
+    fi
+    _venvd_decide
+    [[ -z \${_VENVD_SHOW_PROMPT-}\${_VENVD_PS1_ADDED-} ]] || _venvd_prompt
+    return \$_venvd_status
+  }"
 }
-
 _venvd_hook() {
   local _venvd_status=$?
-  emulate -L zsh
-  _venvd_unchanged || _venvd_cached || _venvd_export
+  setopt local_options no_err_exit no_err_return
+  _venvd_decide
+  [[ -z ${_VENVD_SHOW_PROMPT-}${_VENVD_PS1_ADDED-} ]] || _venvd_prompt
   return $_venvd_status
 }
 
@@ -326,9 +429,9 @@ add-zsh-hook chpwd _venvd_hook
 # and are left alone. A precmd added after this one that builds PS1 afresh simply
 # replaces the prefix (it owns the prompt, as with activate); one that ran before and
 # already shows "(name)" gets no second.
-# A precmd function of its own, not a line in _venvd_hook: that one runs under `emulate -L
-# zsh`, which hides the user's PROMPT_PERCENT, PROMPT_BANG and PROMPT_SUBST, and they
-# decide how the name is spelled so that its %, !, $(...) and backquotes are only shown.
+# _venvd_hook calls it outside `emulate -L zsh` (which would hide the user's PROMPT_PERCENT,
+# PROMPT_BANG and PROMPT_SUBST, and they decide how the name is spelled so that its %, !,
+# $(...) and backquotes are only shown), and only when prompt is on or a prefix is to go.
 typeset -g _VENVD_SHOW_PROMPT=@VENVD_PROMPT@
 _venvd_prompt() {
   # Never shown and nothing of venvd's in PS1 to take out (prompt off, the default): done.
@@ -369,4 +472,6 @@ _venvd_prompt() {
   typeset -g _VENVD_PS1_SET=${PS1-}
   return 0
 }
-add-zsh-hook precmd _venvd_prompt  # after _venvd_hook (and after any cd's chpwd)
+# Called by _venvd_hook, outside its `emulate -L zsh` (see there), when it has anything
+# to do; a hook loaded before this one may have made it a precmd function of its own.
+add-zsh-hook -d precmd _venvd_prompt

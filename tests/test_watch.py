@@ -33,3 +33,26 @@ def test_old_stamps_are_forgotten_but_never_the_one_just_made(tmp_path: Path):
     made = empty.stamp(str(stamps))
     assert os.path.exists(made), "a shell with nothing to watch still needs its stamp"
     assert STAMP_LIFETIME_NS > 0 and not (stamps / "5").exists()
+
+
+def test_a_path_only_venvd_writes_is_watched_one_way_with_its_exact_stamp_kept(tmp_path: Path):
+    from venvd.watch import OWN, now_stamp
+
+    own, theirs = tmp_path / "own", tmp_path / "theirs"
+    own.mkdir()
+    theirs.write_text("x")
+    os.utime(own, ns=(3 * 10**18, 3 * 10**18))
+    os.utime(theirs, ns=(10**18, 10**18))
+    watch = Watch()
+    watch.add_own(str(own))
+    watch.add_input(str(theirs))
+    newest = watch.stamp(str(tmp_path / "stamps"))
+    # "-" and the stamp of its exact mtime: the hooks test "newer than the newest stamp";
+    # zsh, which reads mtimes itself (zstat), compares it exactly.
+    assert watch.stamps[0] == OWN + newest and os.stat(newest).st_mtime_ns == 3 * 10**18
+    assert os.stat(watch.stamps[1]).st_mtime_ns == 10**18
+    # The hook's clock for directories it found no marker in: older than anything written after.
+    clock = now_stamp(str(tmp_path / "stamps"))
+    later = tmp_path / "later"
+    later.mkdir()
+    assert os.stat(clock).st_mtime_ns < os.stat(later).st_mtime_ns

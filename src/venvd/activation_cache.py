@@ -72,12 +72,16 @@ def entry_state(project: Project, target: Target, watch: Watch, pwd_walk: list[s
     below = set(pwd_walk) - {project.root}
     for path in watch.paths:
         if path not in below:
-            cached.add(path)
+            if watch.is_own(path):
+                cached.add_own(path)
+            else:
+                cached.add(path)
     cached.take_mtimes(watch)
-    # What resolve_target tests for a ready venv, beyond the watched files: its python
-    # and the interpreter it names, venvd's marker, the bin dir (pip there or not).
-    for path in (python_path(target.venv), os.path.join(target.venv, STATE_DIR, "created"), target.bindir):
-        cached.add(path)
+    # What resolve_target tests for a ready venv, beyond the watched files: venvd's marker
+    # (in the records directory), the bin dir (its python; pip there or not) and the
+    # interpreter its python names (a symlink changed in bin moves bin's mtime).
+    for path in (os.path.join(target.venv, STATE_DIR), target.bindir):
+        cached.add_own(path)
     try:
         cached.add(os.path.realpath(python_path(target.venv)))
     except OSError:

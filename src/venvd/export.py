@@ -27,7 +27,7 @@ from .project import Project, current_directory, find_project, walk_up
 from .ui import display_path, printable, say
 from .provenance import debris_of, half_made
 from .venv import bin_dir, cfg_version, is_empty_dir, moved_from, python_path, read_marker, read_pyvenv_cfg
-from .watch import Watch
+from .watch import Watch, hook_clock
 
 OFF_VAR = "_VENVD_OFF"  # projects turned off in this shell session
 TOLD_VAR = "_VENVD_TOLD"  # untrusted projects already announced in this session
@@ -105,7 +105,7 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
         raise Refused(f"{display_path(bindir)} contains {os.pathsep!r}, which separates PATH entries; "
                       "venvd does not activate it (rename the directory)")
     check_project(project.root, bindir)
-    watch.add(os.path.join(venv, "pyvenv.cfg"))
+    watch.add_own(os.path.join(venv, "pyvenv.cfg"))
     if debris_of(venv):
         _clean_debris(venv)
     request, key = python_request(project, config)
@@ -290,12 +290,13 @@ def _watch_project(watch: Watch, pwd: str, project: Project) -> None:
         for name in INPUT_NAMES:
             watch.add_input(os.path.join(project.member, name))
     for directory in walk_up(pwd):
-        watch.add(directory)
+        watch.add_own(directory)
         if directory == project.root:
             break
-    watch.add(project.root)
-    watch.add(trust.store_file(trust.ALLOWED))
-    watch.add(trust.store_file(trust.DENIED))
+    watch.add_own(project.root)
+    # The trust store's directory: venvd writes the allowed and denied lists beside and
+    # renames them in, so its mtime moves with each (one path, not two).
+    watch.add(os.path.dirname(trust.store_file(trust.ALLOWED)))
     from .trees import config_file
 
     watch.add(config_file())  # its trusted trees: `venvd allow --tree` takes effect at the next prompt
@@ -424,6 +425,7 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
     state["_VENVD_WATCH"] = watch.paths
     state["_VENVD_STAMP"] = watch.stamp(os.path.join(cache_dir(), "stamps"))
     state["_VENVD_STAMPS"] = watch.stamps  # one per watched path: its exact mtime
+    state["_VENVD_NOW"] = hook_clock(cache_dir())  # for directories the hook finds no marker in
     # `prompt = true` (user config): the hook shows "(name) " before the prompt. Said at every
     # export, so an edit of the (watched) config file shows at the next prompt; `venvd hook`
     # embeds it too, for a new shell whose entries all come from its cache.

@@ -11,6 +11,15 @@ Stamps are named by their mtime (nanoseconds), so paths and shells with the same
 share one. Directories are watched too: a file created in or removed from a project root
 (a new ``uv.lock``, a deleted ``.venv``) changes the directory's mtime.
 
+Paths only venvd and the venv's own tools write — directories, the venv's files and
+venvd's records directory (every record is written beside and renamed in, so the
+directory's mtime moves with each) — only ever move forward: for them the hook asks one
+question, "newer than the newest stamp?": their stamp is ``OWN`` followed by the stamp of
+their exact mtime (``-/…/stamps/N``), which a shell that can read mtimes itself (zsh's
+zstat) compares exactly. That is half the ``stat`` calls of the two-sided test, on every
+prompt. The files a person or git writes (the project's inputs, the user config, the
+interpreter) are compared with their own stamp both ways.
+
 ``stamp()`` also returns the stamp of the newest mtime: the directories the hook walks
 itself (``_VENVD_CHAIN``) are compared with it, and its existence says the state is whole.
 """
@@ -20,15 +29,17 @@ from __future__ import annotations
 import os
 
 MISSING = ""  # the stamp of a path that did not exist
+OWN = "-"  # prefix of the stamp of a path that only moves forward: compared with the newest stamp
 
 
 class Watch:
-    __slots__ = ("paths", "stamps", "_mtimes")
+    __slots__ = ("paths", "stamps", "_mtimes", "_own")
 
     def __init__(self) -> None:
         self.paths: list[str] = []
         self.stamps: list[str] = []  # filled in by stamp(), one per path
         self._mtimes: dict[str, "int | None"] = {}  # path -> mtime seen before reading
+        self._own: set[str] = set()  # paths watched one-sided (add_own)
 
     def add_input(self, path: str) -> None:
         """Watch a file that is about to be read: stat it now, before reading, so a
@@ -40,6 +51,15 @@ class Watch:
         """Watch a path that this run may itself change (a directory, a venv file):
         it is stat'ed when the stamp is made."""
         self._add(path)
+
+    def add_own(self, path: str) -> None:
+        """Watch a path whose mtime only moves forward (a directory, a file only venvd or
+        the venv's tools write): a change is "newer than the newest stamp"."""
+        if self._add(path):
+            self._own.add(path)
+
+    def is_own(self, path: str) -> bool:
+        return path in self._own
 
     def take_mtimes(self, other: "Watch") -> None:
         """The mtimes *other* took before reading its inputs, for the paths both watch."""
@@ -73,7 +93,7 @@ class Watch:
                 made[mtime], new = _stamp_file(stamp_dir, mtime)
                 created = created or new
             if path:
-                self.stamps.append(made[mtime])
+                self.stamps.append(OWN + made[mtime] if path in self._own else made[mtime])
         if created and newest % 64 == 0:  # now and then, as cheaply as a coin toss
             _forget_old_stamps(stamp_dir, keep=set(made.values()))
         return made[newest]
@@ -102,6 +122,34 @@ def _stamp_file(stamp_dir: str, mtime: int) -> "tuple[str, bool]":
     os.utime(tmp, ns=(os.stat(tmp).st_mtime_ns, mtime))  # atime: made now; mtime: the path's
     os.replace(tmp, path)
     return path, True
+
+
+def now_stamp(stamp_dir: str) -> str:
+    """A stamp one nanosecond older than anything written from now on: the hook remembers a
+    directory it looked into and found no project marker in while that directory is not
+    newer than this (a file created, removed or renamed in it moves its mtime forward). Its
+    mtime is the kernel's own clock (a new file's) minus one nanosecond, so a change made
+    in the same clock tick as it still counts as newer."""
+    os.makedirs(stamp_dir, exist_ok=True)
+    tmp = os.path.join(stamp_dir, f"now.{os.getpid()}.tmp")
+    with open(tmp, "w"):
+        pass
+    made = os.stat(tmp).st_mtime_ns
+    mtime = made - 1
+    os.utime(tmp, ns=(made, mtime))  # atime: made now (old stamps are forgotten by it)
+    path = os.path.join(stamp_dir, str(mtime))
+    os.replace(tmp, path)
+    return path
+
+
+def hook_clock(cache_dir: str) -> str:
+    """``now_stamp`` in venvd's stamps directory for the hook (``_VENVD_NOW``), made at each
+    export and as the hook loads; "" when it cannot be written (the hook then remembers no
+    directory)."""
+    try:
+        return now_stamp(os.path.join(cache_dir, "stamps"))
+    except OSError:
+        return ""
 
 
 STAMP_LIFETIME_NS = 30 * 24 * 3600 * 10**9

@@ -96,6 +96,8 @@ class Shell:
             "@VENVD_DIRS@": self.quote(dirs),
             "@VENVD_MARKERS@": " ".join(self.quote(name) for name in HOOK_MARKERS),
             "@VENVD_PROMPT@": self.quote(show_prompt_setting()),
+            # The hook's clock as it loads, for the directories it finds no marker in.
+            "@VENVD_NOW@": self.quote(_hook_clock()),
         }
 
     def hook(self, command: list[str], dirs: str) -> str:
@@ -126,3 +128,10 @@ class Shell:
             lines.append(self.set_state("_VENVD_ENTRY", entry))
             lines.append(self.remember)
         return "".join(line + "\n" for line in lines)
+
+
+def _hook_clock() -> str:
+    from ..paths import cache_dir
+    from ..watch import hook_clock
+
+    return hook_clock(cache_dir())

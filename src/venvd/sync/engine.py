@@ -51,9 +51,9 @@ def ensure_synced(project: Any, config: Any, venv: str, environ: Mapping[str, st
 
 def _ensure(project: Any, config: Any, venv: str, environ: Mapping[str, str], watch: Any,
             options: SyncOptions) -> str:
-    # A sync finished elsewhere (another shell, `venvd sync`, the daemon) is noticed.
-    watch.add(record_path(venv, SYNCED))
-    watch.add(record_path(venv, FAILED))
+    # A sync finished elsewhere (another shell, `venvd sync`, the daemon) is noticed: its
+    # record is renamed into the records directory, which moves that directory's mtime.
+    watch.add_own(os.path.dirname(record_path(venv, SYNCED)))
     if config.get("sync") == "off" and not options.explicit:
         return "off"
     context = context_key(config, venv, environ)
@@ -123,8 +123,7 @@ def first_sync(project: Any, config: Any, venv: str, environ: Mapping[str, str],
     from .perform import run_installer
     from .record import read_record, write_record
 
-    watch.add(record_path(venv, SYNCED))
-    watch.add(record_path(venv, FAILED))
+    watch.add_own(os.path.dirname(record_path(venv, SYNCED)))
     names = presence(project.root)
     plan = detect(project, config, environ, watch)
     if plan is None or plan.kind != "uv.lock":
