@@ -97,7 +97,7 @@ _venvd_plain_env() {
 # or not exported; its watched paths are as they were (as _venvd_build_check tests them,
 # whose text for them is kept in _VENVD_CT[n] for the no-op test after entering).
 _venvd_compile() {
-  local _venvd_ref="_VENVD_CE_$1[@]" _venvd_i _venvd_j _venvd_k _venvd_v _venvd_m _venvd_f _venvd_s _venvd_q
+  local _venvd_ref="_VENVD_CE_$1[@]" _venvd_i _venvd_k _venvd_v _venvd_m _venvd_q
   local _venvd_t= _venvd_w=
   local -a _venvd_e=("${!_venvd_ref}")
   (( ${#_venvd_e[@]} > 9 )) || return 1
@@ -117,18 +117,7 @@ _venvd_compile() {
     fi
   done
   _venvd_m=${_venvd_e[_venvd_i]}
-  for (( _venvd_j = _venvd_i + 1; _venvd_j <= _venvd_i + _venvd_m; _venvd_j++ )); do
-    printf -v _venvd_f %q "${_venvd_e[_venvd_j]}"
-    _venvd_s=${_venvd_e[_venvd_j+_venvd_m]}
-    if [[ $_venvd_s == -* ]]; then
-      _venvd_w+=" && ! $_venvd_f -nt $_venvd_q"
-    elif [[ -n $_venvd_s ]]; then
-      printf -v _venvd_s %q "$_venvd_s"
-      _venvd_w+=" && ! ( $_venvd_f -nt $_venvd_s || $_venvd_f -ot $_venvd_s )"
-    else
-      _venvd_w+=" && ! -e $_venvd_f"
-    fi
-  done
+  _venvd_watch_test "${_venvd_e[6]}" "${_venvd_e[@]:_venvd_i+1:_venvd_m}" "${_venvd_e[@]:_venvd_i+1+_venvd_m:_venvd_m}"
   _VENVD_CT[$1]="-n $_venvd_q && -e $_venvd_q$_venvd_w"
   eval "_venvd_ck_$1() { [[ ${_VENVD_CT[$1]}$_venvd_t ]]; }"
 }
@@ -348,25 +337,35 @@ _venvd_walk() {
 # loop, no array lookup, and the fewest stat calls.
 _venvd_check() { return 1; }
 _venvd_build_check() {
-  local _venvd_i _venvd_f _venvd_s _venvd_n _venvd_t=
+  local _venvd_f _venvd_n _venvd_w
   printf -v _venvd_n %q "${_VENVD_STAMP-}"
-  for _venvd_i in "${!_VENVD_WATCH[@]}"; do
-    printf -v _venvd_f %q "${_VENVD_WATCH[_venvd_i]}"
-    _venvd_s=${_VENVD_STAMPS[_venvd_i]-}
-    if [[ $_venvd_s == -* ]]; then
-      _venvd_t+=" && ! $_venvd_f -nt $_venvd_n"
-    elif [[ -n $_venvd_s ]]; then
-      printf -v _venvd_s %q "$_venvd_s"
-      _venvd_t+=" && ! ( $_venvd_f -nt $_venvd_s || $_venvd_f -ot $_venvd_s )"
-    else
-      _venvd_t+=" && ! -e $_venvd_f"
-    fi
-  done
+  _venvd_watch_test "${_VENVD_STAMP-}" "${_VENVD_WATCH[@]}" "${_VENVD_STAMPS[@]}"
   for _venvd_f in "${_VENVD_CHAIN[@]}"; do
     printf -v _venvd_f %q "$_venvd_f"
-    _venvd_t+=" && ! $_venvd_f -nt $_venvd_n"
+    _venvd_w+=" && ! $_venvd_f -nt $_venvd_n"
   done
-  eval "_venvd_check() { [[ -n $_venvd_n && -e $_venvd_n$_venvd_t ]]; }"
+  eval "_venvd_check() { [[ -n $_venvd_n && -e $_venvd_n$_venvd_w ]]; }"
+}
+
+# The [[ ]] text (after " && ") for the newest stamp $1 and the watched paths that follow
+# (paths, then as many stamps), quoted, into the caller's _venvd_w.
+_venvd_watch_test() {
+  local _venvd_n _venvd_f _venvd_s _venvd_i _venvd_half=$(( ($# - 1) / 2 ))
+  local -a _venvd_args=("${@:2}")
+  printf -v _venvd_n %q "$1"
+  _venvd_w=
+  for (( _venvd_i = 0; _venvd_i < _venvd_half; _venvd_i++ )); do
+    printf -v _venvd_f %q "${_venvd_args[_venvd_i]}"
+    _venvd_s=${_venvd_args[_venvd_i+_venvd_half]}
+    if [[ $_venvd_s == -* ]]; then
+      _venvd_w+=" && ! $_venvd_f -nt $_venvd_n"
+    elif [[ -n $_venvd_s ]]; then
+      printf -v _venvd_s %q "$_venvd_s"
+      _venvd_w+=" && ! ( $_venvd_f -nt $_venvd_s || $_venvd_f -ot $_venvd_s )"
+    else
+      _venvd_w+=" && ! -e $_venvd_f"
+    fi
+  done
 }
 
 # Is a prompt a no-op (same $PWD or same project root, same venv, no watched path changed)?

@@ -340,15 +340,16 @@ _venvd_decide() {
 # itself: a zsh function call costs as much as the whole test, so the prompt where
 # nothing changed runs one function, the hook, with the test written out in it.
 # Each watched path has a stamp with exactly the mtime it had (src/venvd/watch.py); an
-# empty stamp means "was missing", so its appearing counts. With zsh/stat, one zstat reads
-# the mtimes of all the paths that were there, to the nanosecond, and they must be the
-# stamps' exactly (the stamp's name is its mtime): any move, backwards too (`cp -p`, a
-# `git checkout` of an older blob), and a path gone (zstat fails) count. Without it, -nt
-# and -ot with a stamp file: both ways for the files a person writes; newer than the
-# newest stamp for what only venvd and the venv's tools write (stamp "-…"); zsh's -nt
-# and -ot are false when either file is missing, hence the -e tests. The directories
-# walked inside the project (_VENVD_CHAIN) count when newer than the newest stamp.
+# empty stamp means "was missing", so its appearing counts. What only venvd and the venv's
+# tools write (stamp "-…") counts when newer than the newest stamp. For the files a person
+# writes, with zsh/stat, one zstat reads their mtimes to the nanosecond, and they must be
+# the stamps' exactly (a stamp's name is its mtime): any move, backwards too (`cp -p`, a
+# `git checkout` of an older blob), and a file gone (zstat fails) count; without it, -nt
+# and -ot with the stamp file (zsh's are false when either file is missing, hence the -e
+# tests). The directories walked inside the project (_VENVD_CHAIN) count when newer than
+# the newest stamp.
 zmodload -F zsh/stat b:zstat 2>/dev/null
+typeset -ga _VENVD_ZM  # the mtimes zstat read (a global made once: no array is made per prompt)
 _venvd_check() { return 1; }
 _venvd_build_check() {
   emulate -L zsh
@@ -360,13 +361,13 @@ _venvd_build_check() {
     _venvd_f=$_VENVD_WATCH[_venvd_i] _venvd_s=$_VENVD_STAMPS[_venvd_i]
     if [[ -z $_venvd_s ]]; then
       _venvd_t+=" && ! -e ${(qq)_venvd_f}"
+    elif [[ $_venvd_s == -* ]]; then
+      _venvd_t+=" && ! ${(qq)_venvd_f} -nt ${(qq)_venvd_n}"
     elif (( _venvd_zstat )) && [[ -n ${_venvd_s:t} && ${_venvd_s:t} != *[!0-9]* ]]; then
       _venvd_paths+=("$_venvd_f")
       _venvd_ns=${_venvd_s:t}
       _venvd_sec=$(( _venvd_ns / 1000000000 )) _venvd_frac=$(( _venvd_ns % 1000000000 ))
       _venvd_want+=" $_venvd_sec${(l:9::0:)_venvd_frac}"  # zstat's %s%N
-    elif [[ $_venvd_s == -* ]]; then
-      _venvd_t+=" && ! ${(qq)_venvd_f} -nt ${(qq)_venvd_n}"
     else
       _venvd_t+=" && -e ${(qq)_venvd_f} && -e ${(qq)_venvd_s} && ! ( ${(qq)_venvd_f} -nt ${(qq)_venvd_s} || ${(qq)_venvd_f} -ot ${(qq)_venvd_s} )"
     fi
@@ -376,35 +377,34 @@ _venvd_build_check() {
   done
   _venvd_t="-n ${(qq)_venvd_n} && -e ${(qq)_venvd_n}$_venvd_t"
   if (( ${#_venvd_paths} )); then
-    _venvd_z="builtin zstat -A _venvd_m -F %s%N +mtime -- ${(j: :)${(qq)_venvd_paths[@]}} 2>/dev/null && "
-    _venvd_t+=" && \${(j: :)_venvd_m[@]} == ${(qq)_venvd_want# }"
+    _venvd_z="builtin zstat -A _VENVD_ZM -F %s%N +mtime -- ${(j: :)${(qq)_venvd_paths[@]}} 2>/dev/null && "
+    _venvd_t+=" && \${(j: :)_VENVD_ZM[@]} == ${(qq)_venvd_want# }"
   fi
   # eval, not functions[...]=: that stores the text without decoding it, and a name's
   # non-ASCII bytes would reach stat() in zsh's internal (metafied) form.
-  eval "_venvd_check() { local -a _venvd_m; ${_venvd_z}[[ $_venvd_t ]]; }"
+  eval "_venvd_check() { ${_venvd_z}[[ $_venvd_t ]]; }"
   # Run under the user's options (no emulate: the prompt's own settings are theirs to
   # read, see _venvd_prompt) but ERR_EXIT and ERR_RETURN; it holds nothing they change
   # (quoted words, ${x-}).
   eval "_venvd_hook() {
-    local _venvd_status=\$? _venvd_shown=\${_VENVD_SHOW_PROMPT-}\${_VENVD_PS1_ADDED-}
     setopt local_options no_err_exit no_err_return
-    local -a _venvd_m
     if [[ \$PWD == \"\${_VENVD_PWD-}\" && \${VIRTUAL_ENV-} == \"\${_VENVD_VE-}\" && -n \${_VENVD_ROOT-} ]] &&
         ${_venvd_z}[[ $_venvd_t ]]; then
-      [[ -z \$_venvd_shown ]] || _venvd_prompt
-      return \$_venvd_status
+      [[ -z \${_VENVD_SHOW_PROMPT-}\${_VENVD_PS1_ADDED-} ]] || _venvd_prompt
+      return 0
     fi
     _venvd_decide
     [[ -z \${_VENVD_SHOW_PROMPT-}\${_VENVD_PS1_ADDED-} ]] || _venvd_prompt
-    return \$_venvd_status
+    return 0
   }"
 }
+# zsh keeps the $? the user's command left across precmd and chpwd functions: the hook
+# need not hand it back.
 _venvd_hook() {
-  local _venvd_status=$?
   setopt local_options no_err_exit no_err_return
   _venvd_decide
   [[ -z ${_VENVD_SHOW_PROMPT-}${_VENVD_PS1_ADDED-} ]] || _venvd_prompt
-  return $_venvd_status
+  return 0
 }
 
 typeset -ga _VENVD_WATCH _VENVD_STAMPS _VENVD_CHAIN
