@@ -237,6 +237,16 @@ class Pwsh(Shell):
         self.child.expect_exact(PROMPT)
         return _clean(output)
 
+    def send_raw(self, command: str) -> str:
+        """Run *command* alone, with no marker commands around it (they would set
+        $LASTEXITCODE and $? themselves): what it printed, after its echoed line."""
+        assert self.child is not None
+        self.child.sendline(command)
+        self.child.expect_exact(PROMPT)
+        output = self.child.before
+        self.log.append(output)
+        return _clean(output)
+
     def start(self) -> "Shell":
         self.rc_dir.mkdir(parents=True, exist_ok=True)
         (self.rc_dir / "profile.ps1").write_text(self.rc_text(), encoding="utf-8")
