@@ -56,3 +56,16 @@ def test_a_path_only_venvd_writes_is_watched_one_way_with_its_exact_stamp_kept(t
     later = tmp_path / "later"
     later.mkdir()
     assert os.stat(clock).st_mtime_ns < os.stat(later).st_mtime_ns
+
+
+def test_the_hooks_clock_is_handed_out_again_for_ten_minutes_not_made_per_export(tmp_path: Path):
+    from venvd.watch import CLOCK_REUSE_NS, hook_clock
+
+    first = hook_clock(str(tmp_path))
+    assert first and hook_clock(str(tmp_path)) == first
+    old = os.stat(first).st_mtime_ns - CLOCK_REUSE_NS - 1
+    os.utime(first, ns=(old, old))  # as if made eleven minutes ago
+    second = hook_clock(str(tmp_path))
+    assert second != first and os.stat(second).st_mtime_ns > old
+    (tmp_path / "stamps" / "clock").write_text("../../etc/passwd")  # not a stamp's name
+    assert hook_clock(str(tmp_path)) not in ("", "../../etc/passwd")

@@ -142,14 +142,42 @@ def now_stamp(stamp_dir: str) -> str:
     return path
 
 
+CLOCK_REUSE_NS = 600 * 10**9  # a clock stamp younger than this is handed out again
+
+
 def hook_clock(cache_dir: str) -> str:
-    """``now_stamp`` in venvd's stamps directory for the hook (``_VENVD_NOW``), made at each
-    export and as the hook loads; "" when it cannot be written (the hook then remembers no
-    directory)."""
+    """A ``now_stamp`` for the hook (``_VENVD_NOW``), asked for at each export and as the
+    hook loads; "" when it cannot be written (the hook then remembers no directory). Any
+    clock made before the hook looks into a directory is sound, a later one only lets it
+    remember more, so one made in the last ten minutes is handed out again (its name is
+    kept in ``stamps/clock``): not a file per export."""
+    stamp_dir = os.path.join(cache_dir, "stamps")
+    pointer = os.path.join(stamp_dir, "clock")
+    from .errors import VenvdError
+    from .safeio import LIMIT_SMALL, read_bytes
+
     try:
-        return now_stamp(os.path.join(cache_dir, "stamps"))
+        name = read_bytes(pointer, LIMIT_SMALL).decode().strip()
+        path = os.path.join(stamp_dir, name)
+        if name.isdigit() and time_ns() - os.stat(path).st_mtime_ns < CLOCK_REUSE_NS:
+            return path
+    except (OSError, ValueError, VenvdError):  # none yet, or not one venvd wrote: a new one
+        pass
+    try:
+        path = now_stamp(stamp_dir)
+        tmp = f"{pointer}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(os.path.basename(path))
+        os.replace(tmp, pointer)
+        return path
     except OSError:
         return ""
+
+
+def time_ns() -> int:
+    import time
+
+    return time.time_ns()
 
 
 STAMP_LIFETIME_NS = 30 * 24 * 3600 * 10**9
