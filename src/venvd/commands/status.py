@@ -127,7 +127,7 @@ def _sync_info(project: Any, config: Any, venv: str) -> dict[str, Any]:
         "extras": list(plan.extras), "groups": list(plan.groups),
     }
     info["fingerprint_current"] = current
-    from ..sync.inputs import unsynced_requirements
+    from ..sync.unsynced import unsynced_requirements
 
     # Requirements files of the common layouts that this plan leaves out (requirements-dev.txt…).
     info["not_synced"] = unsynced_requirements(project.root, plan)

@@ -22,6 +22,8 @@ TYPE_CHECKING = False  # typing costs ~3 ms to import: a venv's first sync waits
 
 from ..errors import VenvdError
 from .candidates import is_candidate
+from .localname import local_project_name
+from .unsynced import hint_nothing, not_synced_line, unsynced_requirements
 
 if TYPE_CHECKING:
     from typing import Any, Mapping, Optional
@@ -188,7 +190,7 @@ def detect(project: "Project", config: "Config", environ: Mapping[str, str], wat
         source = "found"
         if kind is None:
             if tell:
-                _hint_nothing(root, "there is no requirements.txt or pyproject.toml")
+                hint_nothing(root, "there is no requirements.txt or pyproject.toml")
             return None
     if kind == "requirements":
         plan = _requirements_plan(root, paths, mode, environ, watch, source)
@@ -204,7 +206,7 @@ def detect(project: "Project", config: "Config", environ: Mapping[str, str], wat
     elif tell and source == "found":
         # A pyproject.toml with only [tool.*] tables, or a [project] that is not buildable
         # and has no dependencies: it names nothing, but a requirements-dev.txt beside it may.
-        _hint_nothing(root, f"{_rel(paths[0], root)} names nothing to install")
+        hint_nothing(root, f"{_rel(paths[0], root)} names nothing to install")
     return plan
 
 
@@ -334,44 +336,6 @@ def _by_priority(root: str, names: list[str]) -> tuple[list[str], Optional[str]]
     return [], None
 
 
-def unsynced_requirements(root: str, plan: Optional[Plan]) -> list[str]:
-    """Requirements files of the common layouts in *root* that *plan* does not sync
-    (``requirements-dev.txt``, ``dev-requirements.txt``, ``requirements/*.txt``…), relative."""
-    synced = set(plan.files) if plan is not None else set()
-    found = []
-    for name in _listdir(root):
-        low = name.lower()
-        if low.endswith(".txt") and ("requirements" in low or low.startswith("requires")):
-            path = os.path.join(root, name)
-            if os.path.isfile(path) and path not in synced:
-                found.append(name)
-    for directory in ("requirements", "requirements.d", "reqs"):
-        sub = os.path.join(root, directory)
-        for name in _listdir(sub):
-            path = os.path.join(sub, name)
-            if name.endswith((".txt", ".in")) and os.path.isfile(path) and path not in synced:
-                found.append(f"{directory}/{name}")
-    return sorted(found)
-
-
-def not_synced_line(unsynced: list[str], context: str) -> str:
-    """The one line naming requirements files that are not synced: "requirements-dev.txt is
-    not synced; add it to [tool.venvd] requirements" and *context* after it."""
-    many = len(unsynced) > 1
-    return (f"{', '.join(unsynced)} {'are' if many else 'is'} not synced; "
-            f"add {'them' if many else 'it'} to [tool.venvd] requirements{context}")
-
-
-def _hint_nothing(root: str, why: str) -> None:
-    """Nothing is synced, but requirements files of another name (requirements-dev.txt…)
-    are there: said once (this runs when the inputs changed, not at every prompt)."""
-    unsynced = unsynced_requirements(root, None)
-    if unsynced:
-        from ..ui import say
-
-        say(not_synced_line(unsynced, f" ({why})"))
-
-
 def _hints(root: str, plan: Plan, names: list[str], source: str) -> list[str]:
     hints = []
     if source == "found" and plan.kind in LOCK_KINDS:
@@ -457,91 +421,6 @@ def _requirements_plan(root: str, paths: list[str], mode: str, environ: Mapping[
     else:
         exact, why = False, "not fully pinned: install, nothing removed"
     return Plan("requirements", root, files, list(paths), exact, why, roots=roots, variables=sorted(variables))
-
-
-def local_project_name(directory: str) -> tuple[Optional[str], list[str]]:
-    """The distribution name the project in *directory* declares, read without building
-    it, and the metadata files that are there (they decide what installing it installs).
-
-    Where a backend takes its name from: ``[project] name`` (PEP 621); ``[tool.poetry]
-    name`` for a poetry-core backend; setup.cfg's ``[metadata] name``; a string literal
-    ``name=`` in setup.py's ``setup()`` call (the code is parsed, never run). None when
-    none of them gives a valid name (then nothing can be pruned by name)."""
-    files = [p for p in (os.path.join(directory, n) for n in ("pyproject.toml", "setup.cfg", "setup.py"))
-             if os.path.isfile(p)]
-    for read in (_name_in_pyproject, _name_in_setup_cfg, _name_in_setup_py):
-        try:
-            name = read(directory)
-        except (VenvdError, OSError, ValueError, SyntaxError, RecursionError, UnicodeDecodeError):
-            name = None  # unreadable: said by the installer that reads it, not here
-        if name is not None:
-            import re
-
-            # PEP 508's name rule: anything else cannot be a root requirement.
-            valid = re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?", name) is not None
-            return (name if valid else None), files
-    return None, files
-
-
-def _name_in_pyproject(directory: str) -> Optional[str]:
-    path = os.path.join(directory, "pyproject.toml")
-    if not os.path.isfile(path):
-        return None
-    from ..tomlfile import read_toml
-
-    data = read_toml(path)
-    project = data.get("project")
-    if isinstance(project, dict):
-        name = project.get("name")
-        return name if isinstance(name, str) else None
-    build = data.get("build-system")
-    backend = build.get("build-backend") if isinstance(build, dict) else None
-    tool = data.get("tool")
-    poetry = tool.get("poetry") if isinstance(tool, dict) else None
-    if isinstance(backend, str) and backend.startswith("poetry") and isinstance(poetry, dict):
-        name = poetry.get("name")
-        return name if isinstance(name, str) else None
-    return None
-
-
-def _name_in_setup_cfg(directory: str) -> Optional[str]:
-    path = os.path.join(directory, "setup.cfg")
-    if not os.path.isfile(path):
-        return None
-    import configparser
-
-    from ..safeio import LIMIT_TEXT, read_text
-
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read_string(read_text(path, LIMIT_TEXT))
-    except configparser.Error:
-        return None
-    name = parser.get("metadata", "name", fallback="").strip()
-    return name or None
-
-
-def _name_in_setup_py(directory: str) -> Optional[str]:
-    path = os.path.join(directory, "setup.py")
-    if not os.path.isfile(path):
-        return None
-    import ast
-
-    from ..safeio import LIMIT_TEXT, read_text
-
-    tree = ast.parse(read_text(path, LIMIT_TEXT), path)
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-        if called != "setup":
-            continue
-        for keyword in node.keywords:
-            if keyword.arg == "name" and isinstance(keyword.value, ast.Constant) \
-                    and isinstance(keyword.value.value, str):
-                return keyword.value.value
-    return None  # computed at run time (or read from a file): not known without running it
 
 
 def _pyproject_plan(root: str, pyproject: str, config: "Config", mode: str, watch: "Watch") -> Optional[Plan]:
