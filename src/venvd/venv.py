@@ -190,13 +190,14 @@ class ChildGuard:
 
     In the child it makes the command the leader of a session of its own (so its
     process group holds whatever it starts: ensurepip's pip, uv's build backends; and no
-    terminal, so nothing stops the prompt to ask on /dev/tty) and, on Linux, has it die
-    with venvd (``PR_SET_PDEATHSIG``). A watchdog (``/bin/sh``, in a session of its own so
-    a terminal's signals miss it) kills that whole group as soon as venvd closes the
-    guard (``close``, or when it is garbage: the command is over, what it left running
-    goes) or dies. The watchdog holds venvd's venv locks while it waits (``locking.held_fds``):
-    after a kill -9 the next entry gets the lock only once the group is killed.
-    ctypes is loaded here, before the fork, never in the forked child.
+    terminal, so nothing stops the prompt to ask on /dev/tty). A watchdog (``/bin/sh``, in
+    a session of its own so a terminal's signals miss it) kills that whole group as soon
+    as venvd closes the guard (``close``, or when it is garbage: the command is over, what
+    it left running goes) or dies. The watchdog holds venvd's venv locks while it waits
+    (``locking.held_fds``): after a kill -9 the next entry gets the lock only once the
+    group is killed. Without a watchdog (no /bin/sh) the command, on Linux, dies with
+    venvd (``PR_SET_PDEATHSIG``; ctypes is loaded here, before the fork, never in the
+    forked child).
     """
 
     def __init__(self) -> None:
@@ -206,13 +207,6 @@ class ChildGuard:
         from .locking import held_fds
 
         self._prctl = None
-        if sys.platform.startswith("linux"):
-            try:
-                import ctypes
-
-                self._prctl = ctypes.CDLL(None, use_errno=True).prctl
-            except (OSError, AttributeError):
-                pass
         self._parent = os.getpid()
         read, self._write = os.pipe()  # both close on exec: the command never holds them
         try:
@@ -223,6 +217,16 @@ class ChildGuard:
             self._watchdog = None  # no /bin/sh: the command still dies with venvd
         finally:
             os.close(read)
+        # The watchdog kills the command's whole group when venvd dies (its pipe closes), so
+        # PR_SET_PDEATHSIG is only the fallback without one: ctypes costs ~2 ms to load, on
+        # the path of a venv's first sync.
+        if self._watchdog is None and sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                self._prctl = ctypes.CDLL(None, use_errno=True).prctl
+            except (OSError, AttributeError):
+                pass
 
     def __call__(self) -> None:  # in the forked child, before exec
         import signal
@@ -247,7 +251,7 @@ class ChildGuard:
         os.close(write)
         if self._watchdog is not None:
             try:
-                self._watchdog.wait(timeout=5)
+                _wait_for_exit(self._watchdog, 5.0)
             except Exception:  # noqa: BLE001 - reaped later by subprocess, or by init
                 pass
 
@@ -256,6 +260,26 @@ class ChildGuard:
             self.close()
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
+
+
+def _wait_for_exit(proc: "subprocess.Popen[bytes]", timeout: float) -> None:
+    """Wait for *proc* to exit, at most *timeout* seconds: woken by its pidfd the moment it
+    does (Linux 5.3+), where ``Popen.wait(timeout=)`` polls in sleeps that grow from 0.5 ms
+    (a few ms lost at the end of every installer command)."""
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):
+        proc.wait(timeout=timeout)
+        return
+    try:
+        import select
+
+        waiter = select.poll()
+        waiter.register(fd, select.POLLIN)
+        if waiter.poll(int(timeout * 1000)):
+            proc.wait()  # it has exited: reaped at once
+    finally:
+        os.close(fd)
 
 
 def stop_command(proc: "subprocess.Popen[bytes]", force: bool = False) -> None:
