@@ -371,31 +371,33 @@ class Bench:
         for kind in ("uv", "pip"):
             if kind == "uv" and not self.uv:
                 continue
-            tools.log(f"onboarding with {kind}: by hand (warming the cache first)")
-            self._by_hand(kind, self._fresh(templates[kind], f"{kind}-warm"))
-            hand = []
-            for r in range(rounds):
-                project = self._fresh(templates[kind], f"{kind}-hand-{r}")
-                hand.append(self._by_hand(kind, project))
-                if not self._imports(project / ".venv" / "bin" / "python"):
-                    raise SystemExit(f"{kind} by hand did not install the packages")
-            tools.log(f"onboarding with {kind}: venvd")
-            venvd_samples, synced = [], True
+            tools.log(f"onboarding with {kind}: by hand and venvd, {rounds} rounds, interleaved")
+            hand, venvd_samples, synced = [], [], True
             sh = BenchShell("bash", "venvd", self.work / "rc" / "onboard" / kind, self.env, self.outside / "a",
                             self.commands).start()
             try:
-                # Warmed like the by-hand side above (its caches: uv's interpreter and wheel
-                # caches; venvd's: its interpreter discovery cache), one onboarding not counted.
+                # Both sides warmed first: uv's interpreter and wheel caches, venvd's
+                # interpreter discovery cache; one onboarding each, not counted.
+                self._by_hand(kind, self._fresh(templates[kind], f"{kind}-warm"))
                 warm = self._fresh(templates[kind], f"{kind}-venvd-warm")
                 self.run(self.commands["venvd"] + ["allow", str(warm)], warm, check=True)
                 sh.command(f"cd {warm}")
                 sh.command(f"cd {self.outside}/a")
+                # Interleaved, the order alternating: this machine's speed drifts over seconds,
+                # and rounds of one side then the other would measure the drift.
                 for r in range(rounds):
-                    project = self._fresh(templates[kind], f"{kind}-venvd-{r}")
-                    self.run(self.commands["venvd"] + ["allow", str(project)], project, check=True)
-                    venvd_samples.append(sh.command(f"cd {project}"))
-                    synced = synced and self._imports(project / ".venv" / "bin" / "python")
-                    sh.command(f"cd {self.outside}/a")
+                    for side in (("hand", "venvd") if r % 2 == 0 else ("venvd", "hand")):
+                        if side == "hand":
+                            project = self._fresh(templates[kind], f"{kind}-hand-{r}")
+                            hand.append(self._by_hand(kind, project))
+                            if not self._imports(project / ".venv" / "bin" / "python"):
+                                raise SystemExit(f"{kind} by hand did not install the packages")
+                            continue
+                        project = self._fresh(templates[kind], f"{kind}-venvd-{r}")
+                        self.run(self.commands["venvd"] + ["allow", str(project)], project, check=True)
+                        venvd_samples.append(sh.command(f"cd {project}"))
+                        synced = synced and self._imports(project / ".venv" / "bin" / "python")
+                        sh.command(f"cd {self.outside}/a")
                 last = self.work / "onboard" / f"{kind}-venvd-{rounds - 1}"
                 out[kind] = {"by_hand": hand, "by_hand_median": median(hand), "venvd": venvd_samples,
                              "venvd_median": median(venvd_samples) if synced else None,

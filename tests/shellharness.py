@@ -170,7 +170,16 @@ class Fish(Shell):
     def start(self) -> "Shell":
         self.rc_dir.mkdir(parents=True, exist_ok=True)
         (self.rc_dir / "config.fish").write_text(self.rc_text())
+        no_manpage_completions(self.env)
         return super().start()
+
+
+def no_manpage_completions(env: "dict[str, str]") -> None:
+    """An interactive fish in a home without generated completions starts a Python that
+    parses every man page, in the background, for half a minute: load that slows and
+    skews every test running beside it. The directory it would fill says it is done."""
+    data = env.get("XDG_DATA_HOME") or os.path.join(env.get("HOME", os.path.expanduser("~")), ".local", "share")
+    os.makedirs(os.path.join(data, "fish", "generated_completions"), exist_ok=True)
 
 
 SHELLS = {"bash": Bash, "zsh": Zsh, "fish": Fish}
