@@ -33,6 +33,26 @@ function global:venvd {
     $env:_VENVD_HOOK='pwsh'; try { & $global:_venvd_exe @venvd_launcher @args } finally { Remove-Item Env:_VENVD_HOOK -ErrorAction SilentlyContinue }
 }
 
+# Ctrl-C is taken as input while venvd applies a change, so an environment is never half
+# applied; what it was is given back after. Without a console (ISE, a redirected host)
+# there is nothing to hold off ($null) and the change just runs.
+function global:_venvd_hold_ctrl_c {
+    try {
+        $venvd_was = [Console]::TreatControlCAsInput
+        [Console]::TreatControlCAsInput = $true
+        return $venvd_was
+    } catch {
+        return $null
+    }
+}
+
+function global:_venvd_release_ctrl_c {
+    param($Was)
+    if ($null -ne $Was) {
+        try { [Console]::TreatControlCAsInput = $Was } catch { }
+    }
+}
+
 function global:_venvd_export {
     param([string]$Mode)
     $venvd_argv = @($global:_venvd_args) + @('export', 'pwsh')
@@ -75,21 +95,13 @@ function global:_venvd_export {
         }
     }
     if (-not $venvd_code) { return }
-    # Ctrl-C is taken as input while the assignments run. Without a console (ISE,
-    # a redirected host) there is nothing to hold off and the code just runs.
-    $venvd_ctrl_c = $null
-    try {
-        $venvd_ctrl_c = [Console]::TreatControlCAsInput
-        [Console]::TreatControlCAsInput = $true
-    } catch { }
+    $venvd_ctrl_c = _venvd_hold_ctrl_c  # the assignments run whole: all of them or none
     try {
         Invoke-Expression $venvd_code
     } catch {
         $Host.UI.WriteErrorLine("venvd: $($_.Exception.Message)")
     } finally {
-        if ($null -ne $venvd_ctrl_c) {
-            try { [Console]::TreatControlCAsInput = $venvd_ctrl_c } catch { }
-        }
+        _venvd_release_ctrl_c $venvd_ctrl_c
     }
     _venvd_remember
 }
@@ -461,11 +473,7 @@ function global:_venvd_cached {
     # has its value is left as it is), spelled as they are: `$env:NAME = value` (which for ''
     # removes the variable before pwsh 7.5 and keeps it empty since) and `Remove-Item`
     # (PowerShell hands a .NET method '' for $null: SetEnvironmentVariable cannot remove).
-    $venvd_ctrl_c = $null
-    try {
-        $venvd_ctrl_c = [Console]::TreatControlCAsInput
-        [Console]::TreatControlCAsInput = $true
-    } catch { }
+    $venvd_ctrl_c = _venvd_hold_ctrl_c
     try {
         foreach ($venvd_k in @($venvd_env.Keys)) {
             $venvd_v = $venvd_env[$venvd_k]
@@ -504,9 +512,7 @@ function global:_venvd_cached {
             if ($venvd_diff) { Remove-Item Function:deactivate -ErrorAction Ignore }
         }
     } finally {
-        if ($null -ne $venvd_ctrl_c) {
-            try { [Console]::TreatControlCAsInput = $venvd_ctrl_c } catch { }
-        }
+        _venvd_release_ctrl_c $venvd_ctrl_c
     }
     return $true
 }
