@@ -95,7 +95,7 @@ _venvd_plain_env() {
 # rest, with -e as zsh's -nt/-ot are false when a file is missing).
 _venvd_compile() {
   emulate -L zsh
-  local _venvd_ref=_VENVD_CE_$1 _venvd_i _venvd_j _venvd_k _venvd_m _venvd_f _venvd_s _venvd_q _venvd_t=
+  local _venvd_ref=_VENVD_CE_$1 _venvd_i _venvd_k _venvd_m _venvd_q _venvd_t=
   local -a _venvd_e
   _venvd_e=("${(@P)_venvd_ref}")
   (( ${#_venvd_e} > 9 )) || return 1
@@ -111,19 +111,11 @@ _venvd_compile() {
     fi
   done
   _venvd_m=$_venvd_e[_venvd_i]
-  for (( _venvd_j = _venvd_i + 1; _venvd_j <= _venvd_i + _venvd_m; _venvd_j++ )); do
-    _venvd_f=${(qq)_venvd_e[_venvd_j]} _venvd_s=$_venvd_e[_venvd_j+_venvd_m]
-    if [[ $_venvd_s == -* ]]; then
-      _venvd_t+=" && ! $_venvd_f -nt $_venvd_q"
-    elif [[ -n $_venvd_s ]]; then
-      _venvd_s=${(qq)_venvd_s}
-      _venvd_t+=" && -e $_venvd_f && -e $_venvd_s && ! ( $_venvd_f -nt $_venvd_s || $_venvd_f -ot $_venvd_s )"
-    else
-      _venvd_t+=" && ! -e $_venvd_f"
-    fi
-  done
+  local _venvd_w= _venvd_want=
+  local -a _venvd_zpaths
+  _venvd_watch_test 0 "$_venvd_e[7]" "${(@)_venvd_e[_venvd_i+1,_venvd_i+2*_venvd_m]}"
   _VENVD_CT[$1]=1
-  eval "_venvd_ck_$1() { [[ $_venvd_t ]]; }"
+  eval "_venvd_ck_$1() { [[ $_venvd_t$_venvd_w ]]; }"
 }
 
 # Enter or leave a project as `venvd export` would, from the cache; 1: the core decides.
@@ -353,31 +345,16 @@ typeset -ga _VENVD_ZM  # the mtimes zstat read (a global made once: no array is 
 _venvd_check() { return 1; }
 _venvd_build_check() {
   emulate -L zsh
-  local _venvd_i _venvd_f _venvd_s _venvd_n=${_VENVD_STAMP-} _venvd_t= _venvd_z= _venvd_want=
-  local -a _venvd_paths
-  local -i _venvd_ns _venvd_sec _venvd_frac
-  local _venvd_zstat=${+builtins[zstat]}
-  for (( _venvd_i = 1; _venvd_i <= ${#_VENVD_WATCH}; _venvd_i++ )); do
-    _venvd_f=$_VENVD_WATCH[_venvd_i] _venvd_s=$_VENVD_STAMPS[_venvd_i]
-    if [[ -z $_venvd_s ]]; then
-      _venvd_t+=" && ! -e ${(qq)_venvd_f}"
-    elif [[ $_venvd_s == -* ]]; then
-      _venvd_t+=" && ! ${(qq)_venvd_f} -nt ${(qq)_venvd_n}"
-    elif (( _venvd_zstat )) && [[ -n ${_venvd_s:t} && ${_venvd_s:t} != *[!0-9]* ]]; then
-      _venvd_paths+=("$_venvd_f")
-      _venvd_ns=${_venvd_s:t}
-      _venvd_sec=$(( _venvd_ns / 1000000000 )) _venvd_frac=$(( _venvd_ns % 1000000000 ))
-      _venvd_want+=" $_venvd_sec${(l:9::0:)_venvd_frac}"  # zstat's %s%N
-    else
-      _venvd_t+=" && -e ${(qq)_venvd_f} && -e ${(qq)_venvd_s} && ! ( ${(qq)_venvd_f} -nt ${(qq)_venvd_s} || ${(qq)_venvd_f} -ot ${(qq)_venvd_s} )"
-    fi
-  done
+  local _venvd_f _venvd_n=${_VENVD_STAMP-} _venvd_t _venvd_z= _venvd_w= _venvd_want=
+  local -a _venvd_zpaths
+  _venvd_watch_test ${+builtins[zstat]} "$_venvd_n" "${_VENVD_WATCH[@]}" "${_VENVD_STAMPS[@]}"
+  _venvd_t=$_venvd_w
   for _venvd_f in "${_VENVD_CHAIN[@]}"; do
     _venvd_t+=" && ! ${(qq)_venvd_f} -nt ${(qq)_venvd_n}"
   done
   _venvd_t="-n ${(qq)_venvd_n} && -e ${(qq)_venvd_n}$_venvd_t"
-  if (( ${#_venvd_paths} )); then
-    _venvd_z="builtin zstat -A _VENVD_ZM -F %s%N +mtime -- ${(j: :)${(qq)_venvd_paths[@]}} 2>/dev/null && "
+  if (( ${#_venvd_zpaths} )); then
+    _venvd_z="builtin zstat -A _VENVD_ZM -F %s%N +mtime -- ${(j: :)${(qq)_venvd_zpaths[@]}} 2>/dev/null && "
     _venvd_t+=" && \${(j: :)_VENVD_ZM[@]} == ${(qq)_venvd_want# }"
   fi
   # eval, not functions[...]=: that stores the text without decoding it, and a name's
@@ -397,6 +374,32 @@ _venvd_build_check() {
     [[ -z \${_VENVD_SHOW_PROMPT-}\${_VENVD_PS1_ADDED-} ]] || _venvd_prompt
     return 0
   }"
+}
+# The [[ ]] text (after " && ") for the newest stamp $2 and the watched paths that follow
+# (paths, then as many stamps), quoted, into the caller's _venvd_w. With $1 = 1 (zstat
+# loaded) the files with a stamp of their own go to the caller's _venvd_zpaths instead,
+# their exact mtimes (as zstat's %s%N spells them) to _venvd_want.
+_venvd_watch_test() {
+  emulate -L zsh
+  local _venvd_i _venvd_f _venvd_s _venvd_half=$(( ($# - 2) / 2 ))
+  local -i _venvd_ns _venvd_sec _venvd_frac
+  local -a _venvd_args
+  _venvd_args=("${@:3}")
+  for (( _venvd_i = 1; _venvd_i <= _venvd_half; _venvd_i++ )); do
+    _venvd_f=$_venvd_args[_venvd_i] _venvd_s=$_venvd_args[_venvd_i+_venvd_half]
+    if [[ -z $_venvd_s ]]; then
+      _venvd_w+=" && ! -e ${(qq)_venvd_f}"
+    elif [[ $_venvd_s == -* ]]; then
+      _venvd_w+=" && ! ${(qq)_venvd_f} -nt ${(qq)2}"
+    elif (( $1 )) && [[ -n ${_venvd_s:t} && ${_venvd_s:t} != *[!0-9]* ]]; then
+      _venvd_zpaths+=("$_venvd_f")
+      _venvd_ns=${_venvd_s:t}
+      _venvd_sec=$(( _venvd_ns / 1000000000 )) _venvd_frac=$(( _venvd_ns % 1000000000 ))
+      _venvd_want+=" $_venvd_sec${(l:9::0:)_venvd_frac}"  # zstat's %s%N
+    else
+      _venvd_w+=" && -e ${(qq)_venvd_f} && -e ${(qq)_venvd_s} && ! ( ${(qq)_venvd_f} -nt ${(qq)_venvd_s} || ${(qq)_venvd_f} -ot ${(qq)_venvd_s} )"
+    fi
+  done
 }
 # zsh keeps the $? the user's command left across precmd and chpwd functions: the hook
 # need not hand it back.
