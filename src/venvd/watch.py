@@ -131,15 +131,14 @@ def now_stamp(stamp_dir: str) -> str:
     mtime is the kernel's own clock (a new file's) minus one nanosecond, so a change made
     in the same clock tick as it still counts as newer."""
     os.makedirs(stamp_dir, exist_ok=True)
-    tmp = os.path.join(stamp_dir, f"now.{os.getpid()}.tmp")
-    with open(tmp, "w"):
+    probe = os.path.join(stamp_dir, f"now.{os.getpid()}.tmp")
+    with open(probe, "w"):
         pass
-    made = os.stat(tmp).st_mtime_ns
-    mtime = made - 1
-    os.utime(tmp, ns=(made, mtime))  # atime: made now (old stamps are forgotten by it)
-    path = os.path.join(stamp_dir, str(mtime))
-    os.replace(tmp, path)
-    return path
+    try:
+        made = os.stat(probe).st_mtime_ns  # the kernel's clock, as it stamps a write
+    finally:
+        os.unlink(probe)
+    return _stamp_file(stamp_dir, made - 1)[0]
 
 
 CLOCK_REUSE_NS = 600 * 10**9  # a clock stamp younger than this is handed out again
