@@ -429,9 +429,9 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
     # `prompt = true` (user config): the hook shows "(name) " before the prompt. Said at every
     # export, so an edit of the (watched) config file shows at the next prompt; `venvd hook`
     # embeds it too, for a new shell whose entries all come from its cache.
-    from .trees import show_prompt
+    from .shells.base import show_prompt_setting
 
-    state["_VENVD_SHOW_PROMPT"] = "1" if show_prompt() else ""
+    state["_VENVD_SHOW_PROMPT"] = show_prompt_setting()
     if isinstance(target, Target) and options is not None and options.outcome == "background":
         # A daemon or detached sync that dies changes no file: while a sync is handed off,
         # a stamp that never exists makes each prompt ask again, until it is said to be done.
