@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import allow, make_project, need_python, venvd_script
 from tests.shellharness import PWSH, Pwsh, shell_env
+from tests.test_zero_process_cd import transition_projects, warm_both
 from venvd.shells.pwsh import Pwsh as PwshSpelling
 
 pytestmark = [pytest.mark.shells, pytest.mark.skipif(PWSH is None, reason="pwsh is not on PATH")]
@@ -237,19 +238,9 @@ def warm(shell: Pwsh, projects: list[Path]) -> None:
 
 def test_the_cache_gives_exactly_the_env_the_core_gives(open_pwsh, home: Path, tmp_path: Path):
     need_python("3.12")
-    plain = make_project(home / "plain", "3.12")
-    hostile = make_project(home / HOSTILE, "3.12")
-    (plain / "src" / "pkg").mkdir(parents=True)
-    pipless = make_project(home / "pipless", "3.12")  # without pip: PIP_REQUIRE_VIRTUALENV while active
-    env = {"HOSTILE_DIR": str(hostile), "PLAIN_DIR": str(plain), "PIPLESS_DIR": str(pipless),
-           "VIRTUAL_ENV_PROMPT": "user's ;=% prompt", "PYTHONHOME": ""}
+    plain, hostile, pipless, env = transition_projects(home, HOSTILE)
     cached, core = open_pwsh(**env), open_pwsh(**env)
-    for shell in (cached, core):
-        warm(shell, [plain, hostile, pipless])
-    subprocess.run([str(pipless / ".venv" / "bin" / "python"), "-m", "pip", "uninstall", "-y", "-q", "pip"],
-                   check=True, capture_output=True)
-    for shell in (cached, core):  # the core sees pip gone once and caches that
-        warm(shell, [pipless])
+    warm_both((cached, core), [plain, hostile, pipless], pipless, warm)
     cached.run(NO_CORE)
     user_path = ("$env:PATH = '/user-first' + [IO.Path]::PathSeparator + $env:PATH + [IO.Path]::PathSeparator"
                  " + '/user-last'; Set-Location /tmp")

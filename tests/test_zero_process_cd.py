@@ -55,24 +55,38 @@ def warm(shell, projects: list[Path]) -> None:
             shell.run("cd /")
 
 
-@pytest.mark.shells
-@pytest.mark.parametrize("shell_name", CACHED_SHELLS)
-def test_the_cache_gives_exactly_the_env_the_core_gives(open_shell, home: Path, tmp_path: Path,
-                                                        shell_name: str) -> None:
+def transition_projects(home: Path, hostile_name: str = HOSTILE) -> tuple[Path, Path, Path, dict[str, str]]:
+    """The projects the cache-versus-core comparisons step through (plain, *hostile_name*,
+    one whose venv will have no pip) and the environment both shells start with."""
     plain = make_project(home / "plain", "3.12")
-    hostile = make_project(home / HOSTILE, "3.12")
+    hostile = make_project(home / hostile_name, "3.12")
     (plain / "src" / "pkg").mkdir(parents=True)
     # A pipless venv (PIP_REQUIRE_VIRTUALENV while active): venvd makes uv.lock venvs without pip.
     pipless = make_project(home / "pipless", "3.12")
     env = {"HOSTILE_DIR": str(hostile), "PLAIN_DIR": str(plain), "PIPLESS_DIR": str(pipless),
            "PYTHONHOME": "", "VIRTUAL_ENV_PROMPT": "user's ;=% prompt"}
-    cached, core = open_shell(**env), open_shell(**env)
-    for shell in (cached, core):
-        warm(shell, [plain, hostile, pipless])
+    return plain, hostile, pipless, env
+
+
+def warm_both(shells: tuple, projects: list[Path], pipless: Path, warm_one=None) -> None:  # noqa: ANN001
+    """Each shell enters every project twice (*warm_one*: its shell's way), then pip leaves
+    *pipless*'s venv and each shell enters it again: the core sees pip gone once and caches that."""
+    warm_one = warm_one or warm
+    for shell in shells:
+        warm_one(shell, projects)
     subprocess.run([str(pipless / ".venv" / "bin" / "python"), "-m", "pip", "uninstall", "-y", "-q", "pip"],
                    check=True, capture_output=True)
-    for shell in (cached, core):  # the core sees pip gone once and caches that
-        warm(shell, [pipless])
+    for shell in shells:
+        warm_one(shell, [pipless])
+
+
+@pytest.mark.shells
+@pytest.mark.parametrize("shell_name", CACHED_SHELLS)
+def test_the_cache_gives_exactly_the_env_the_core_gives(open_shell, home: Path, tmp_path: Path,
+                                                        shell_name: str) -> None:
+    plain, hostile, pipless, env = transition_projects(home)
+    cached, core = open_shell(**env), open_shell(**env)
+    warm_both((cached, core), [plain, hostile, pipless], pipless)
     cached.run(NO_CORE[shell_name])
     steps = ['cd "$PLAIN_DIR"', "cd ..", 'cd "$HOSTILE_DIR"', 'cd "$PLAIN_DIR/src/pkg"', "cd /",
              'cd "$PIPLESS_DIR"', 'cd "$HOSTILE_DIR"', f"{USER_PATH[shell_name]}; cd /tmp",
