@@ -49,6 +49,25 @@ def test_a_fresh_uv_lock_venv_is_made_and_synced_by_one_uv_process(home: Path, o
     assert len(uv_commands(offline)) == 1, uv_commands(offline)
 
 
+# What a first entry would otherwise import before uv even starts (subprocess: locale, re,
+# enum, threading, selectors; ~5-10 ms of a first cd): venvd starts uv with os.fork/execve
+# and reads it with select.poll (spawn.py).
+SPAWN_FREE = ("subprocess", "threading", "locale", "re", "enum", "selectors", "typing")
+
+
+def test_a_first_entry_makes_and_syncs_the_venv_without_the_subprocess_module(home: Path, offline: Path,  # noqa: F811
+                                                                              ) -> None:
+    from tests.test_hot_path import _hook_env, _imports
+
+    export(locked_project(home / "first"))  # interpreters probed once, as on any machine after its first project
+    project = locked_project(home / "proj")
+    imported = _imports(launcher() + ["export", "bash"], project, _hook_env({"PWD": str(project)}))
+    assert packages(project), "the venv was made and synced in that run"
+    heavy = sorted({name for name, _ in imported} & set(SPAWN_FREE))
+    assert not heavy, f"a first sync imported {heavy}: " + ", ".join(
+        f"{name} (by {parent or 'venvd'})" for name, parent in imported if name in heavy)
+
+
 def test_a_failed_first_sync_leaves_an_empty_venv_and_is_remembered(home: Path, offline: Path) -> None:  # noqa: F811
     project = locked_project(home / "proj")
     # The lock no longer matches pyproject.toml: `uv sync --locked` refuses.

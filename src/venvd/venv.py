@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     import subprocess
     from typing import Callable, Optional
 
+    from . import spawn
+
 from .envdiff import decode_pairs, encode_pairs
 from .errors import VenvdError
 
@@ -184,9 +186,10 @@ _WATCHDOG = ('g=; while read -r p; do case $p in *[!0-9]*|""|0|1) ;; *) g="$g -$
 
 
 class ChildGuard:
-    """A ``preexec_fn`` that ties an installer or creation command, and every process it
-    starts, to venvd: a venvd killed with -9 mid-creation or mid-sync leaves nothing
-    writing into a venv that the next entry may recreate.
+    """Run in the child before exec (``spawn.start``'s *in_child*): ties an installer or
+    creation command, and every process it starts, to venvd: a venvd killed with -9
+    mid-creation or mid-sync leaves nothing writing into a venv that the next entry may
+    recreate.
 
     In the child it makes the command the leader of a session of its own (so its
     process group holds whatever it starts: ensurepip's pip, uv's build backends; and no
@@ -201,18 +204,18 @@ class ChildGuard:
     """
 
     def __init__(self) -> None:
-        import subprocess
         import sys
 
+        from . import spawn
         from .locking import held_fds
 
         self._prctl = None
         self._parent = os.getpid()
         read, self._write = os.pipe()  # both close on exec: the command never holds them
         try:
-            self._watchdog: "Optional[subprocess.Popen[bytes]]" = subprocess.Popen(
-                ["/bin/sh", "-c", _WATCHDOG], stdin=read, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, start_new_session=True, pass_fds=held_fds())
+            self._watchdog: "Optional[spawn.Child]" = spawn.start(
+                ["/bin/sh", "-c", _WATCHDOG], stdin=read, stdout=spawn.DEVNULL, stderr=spawn.DEVNULL,
+                new_session=True, keep_fds=held_fds())
         except OSError:
             self._watchdog = None  # no /bin/sh: the command still dies with venvd
         finally:
@@ -228,13 +231,13 @@ class ChildGuard:
             except (OSError, AttributeError):
                 pass
 
-    def __call__(self) -> None:  # in the forked child, before exec
-        import signal
-
+    def __call__(self) -> None:  # in the forked child, before exec: system calls only
         if self._watchdog is not None:
             os.setsid()
         if self._prctl is not None:
-            self._prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+            import _signal  # loaded by the interpreter already (``signal`` would import enum)
+
+            self._prctl(1, _signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
             if os.getppid() != self._parent:  # venvd died before the line above took effect
                 os._exit(1)
         if self._watchdog is not None:
@@ -251,8 +254,8 @@ class ChildGuard:
         os.close(write)
         if self._watchdog is not None:
             try:
-                _wait_for_exit(self._watchdog, 5.0)
-            except Exception:  # noqa: BLE001 - reaped later by subprocess, or by init
+                self._watchdog.wait(timeout=5.0)  # it kills the group, then exits
+            except Exception:  # noqa: BLE001 - still running: init reaps it
                 pass
 
     def __del__(self) -> None:
@@ -262,27 +265,7 @@ class ChildGuard:
             pass
 
 
-def _wait_for_exit(proc: "subprocess.Popen[bytes]", timeout: float) -> None:
-    """Wait for *proc* to exit, at most *timeout* seconds: woken by its pidfd the moment it
-    does (Linux 5.3+), where ``Popen.wait(timeout=)`` polls in sleeps that grow from 0.5 ms
-    (a few ms lost at the end of every installer command)."""
-    try:
-        fd = os.pidfd_open(proc.pid)
-    except (AttributeError, OSError):
-        proc.wait(timeout=timeout)
-        return
-    try:
-        import select
-
-        waiter = select.poll()
-        waiter.register(fd, select.POLLIN)
-        if waiter.poll(int(timeout * 1000)):
-            proc.wait()  # it has exited: reaped at once
-    finally:
-        os.close(fd)
-
-
-def stop_command(proc: "subprocess.Popen[bytes]", force: bool = False) -> None:
+def stop_command(proc: "spawn.Child | subprocess.Popen[bytes]", force: bool = False) -> None:
     """Terminate (*force*: kill) a command started under a ``ChildGuard``, and all it
     started: its process group (a terminal's Ctrl-C does not reach that group). A command
     that leads no group of its own is stopped alone. *proc* is not yet reaped, so its pid,
@@ -303,7 +286,7 @@ def stop_command(proc: "subprocess.Popen[bytes]", force: bool = False) -> None:
 
 
 def die_with_parent() -> Optional[ChildGuard]:
-    """A ``ChildGuard`` for one command (``preexec_fn=``), or None where there is no fork
+    """A ``ChildGuard`` for one command (``spawn.start(in_child=)``), or None where there is no fork
     (Windows). The caller closes it when the command is over; one it drops is closed then."""
     if os.name != "posix":
         return None
@@ -311,22 +294,28 @@ def die_with_parent() -> Optional[ChildGuard]:
 
 
 def _run(argv: list[str], what: str) -> None:
-    import subprocess
-
     guard = die_with_parent()
     try:
-        result = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                preexec_fn=guard)
+        if guard is not None:
+            from . import spawn
+
+            code, out = spawn.run(argv, in_child=guard)
+        else:  # pragma: no cover - Windows
+            import subprocess
+
+            result = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT)
+            code, out = result.returncode, result.stdout
     except OSError as exc:
         raise VenvdError(f"{what} failed: cannot run {argv[0]}: {exc.strerror}") from None
     finally:
         if guard is not None:
             guard.close()
-    if result.returncode != 0:
+    if code != 0:
         from .sync.progress import meaningful
 
-        output = result.stdout.decode("utf-8", "replace").strip().splitlines()
-        shown = " | ".join(meaningful(output, limit=3)) or f"exit status {result.returncode}"
+        output = out.decode("utf-8", "replace").strip().splitlines()
+        shown = " | ".join(meaningful(output, limit=3)) or f"exit status {code}"
         raise VenvdError(f"{what} failed: {shown}")
 
 

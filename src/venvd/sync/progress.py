@@ -12,14 +12,15 @@ gave up on it.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import threading
 import time
 
 TYPE_CHECKING = False  # typing costs ~3 ms to import: a venv's first sync waits for it
 if TYPE_CHECKING:
+    import subprocess
     from typing import IO, Mapping, Optional
+
+    from .. import spawn
 
 from ..installers import InstallerFailed
 from ..venv import die_with_parent, stop_command
@@ -49,7 +50,6 @@ class Runner:
         self._log: Optional[IO[str]] = None
         self._latest = ""
         self._drawn = False
-        self._lock = threading.Lock()
         if log is not None:
             try:
                 os.makedirs(os.path.dirname(log), exist_ok=True)
@@ -75,34 +75,73 @@ class Runner:
         self._latest = what
         self._write_log(f"$ {' '.join(argv)}" + (f"   (in {cwd})" if cwd else ""))
         self.draw()
-        kwargs = {}
-        die = die_with_parent()
-        if die is not None:
-            kwargs["preexec_fn"] = die
+        lines: list[str] = []
+        errors: list[str] = []
         try:
-            proc = subprocess.Popen(argv, cwd=cwd, env=dict(env) if env is not None else None,  # type: ignore[arg-type]
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    **kwargs)
+            if os.name == "posix":
+                code = self._run_posix(argv, cwd, env, lines, errors)
+            else:  # pragma: no cover - Windows: no fork, no poll on pipes
+                code = self._run_with_threads(argv, cwd, env, lines, errors)
         except OSError as exc:
             line = f"cannot run {argv[0]}: {exc.strerror}"
             self._write_log(line)
             raise InstallerFailed(what, 127, [line]) from None
-        lines: list[str] = []
-        errors: list[str] = []
-        readers = [threading.Thread(target=self._read, args=(proc.stdout, lines, None), daemon=True),
-                   threading.Thread(target=self._read, args=(proc.stderr, lines, errors), daemon=True)]
+        self._write_log(f"# exit status {code}")
+        self.output = (self.output + lines)[-KEEP_LINES:]
+        if code != 0:
+            raise InstallerFailed(what, code, lines, errors)
+        return lines
+
+    def _run_posix(self, argv: list[str], cwd: Optional[str], env: Optional[Mapping[str, Optional[str]]],
+                   lines: list[str], errors: list[str]) -> int:
+        from .. import spawn
+
+        guard = die_with_parent()
+        try:
+            child = spawn.start(argv, cwd=cwd, env=dict(env) if env is not None else None,  # type: ignore[arg-type]
+                                in_child=guard)
+        except BaseException:
+            if guard is not None:
+                guard.close()
+            raise
+        try:
+            spawn.read_lines(child, lambda line, err: self._take(line, lines, errors if err else None),
+                             tick=0.1 if self.tty else None, on_tick=self.draw)
+            return child.wait()
+        except BaseException:
+            _stop(child)
+            raise
+        finally:
+            child.close()
+            if guard is not None:
+                guard.close()  # what the command left running in its group is killed
+
+    def _run_with_threads(self, argv: list[str], cwd: Optional[str],
+                          env: Optional[Mapping[str, Optional[str]]], lines: list[str],
+                          errors: list[str]) -> int:  # pragma: no cover - Windows
+        import subprocess
+        import threading
+
+        proc = subprocess.Popen(argv, cwd=cwd, env=dict(env) if env is not None else None,  # type: ignore[arg-type]
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        lock = threading.Lock()
+
+        def read(stream: IO[bytes], errs: Optional[list[str]]) -> None:
+            for raw in stream:
+                with lock:
+                    self._take(raw.decode("utf-8", "replace").rstrip(), lines, errs)
+
+        readers = [threading.Thread(target=read, args=(proc.stdout, None), daemon=True),
+                   threading.Thread(target=read, args=(proc.stderr, errors), daemon=True)]
         for reader in readers:
             reader.start()
         try:
-            # Wait on the readers (they end when the installer closes its output), not on
-            # proc.wait(timeout=…): CPython implements that by polling with sleeps of up
-            # to 50 ms, which a fast uv sync would spend mostly asleep.
             for reader in readers:
                 while reader.is_alive():
                     reader.join(timeout=0.1 if self.tty else 1.0)
                     if reader.is_alive():
                         self.draw()
-            code = proc.wait()
+            return proc.wait()
         except BaseException:
             _stop(proc)
             raise
@@ -112,30 +151,22 @@ class Runner:
             for stream in (proc.stdout, proc.stderr):
                 if stream is not None:
                     stream.close()
-        self._write_log(f"# exit status {code}")
-        self.output = (self.output + lines)[-KEEP_LINES:]
-        if code != 0:
-            raise InstallerFailed(what, code, lines, errors)
-        return lines
 
-    def _read(self, stream: Optional[IO[bytes]], lines: list[str], errors: Optional[list[str]]) -> None:
-        assert stream is not None
-        for raw in stream:
-            line = raw.decode("utf-8", "replace").rstrip()
-            with self._lock:
-                lines.append(line)
-                if errors is not None:
-                    errors.append(line)
-                self._write_log(line)
-                if self.verbose:
-                    self.clear()
-                    try:
-                        sys.stderr.write(line + "\n")
-                        sys.stderr.flush()
-                    except (OSError, ValueError):
-                        pass
-            if line.strip():
-                self._latest = line.strip()
+    def _take(self, line: str, lines: list[str], errors: Optional[list[str]]) -> None:
+        """One line of the installer's output (*errors*: it came on stderr)."""
+        lines.append(line)
+        if errors is not None:
+            errors.append(line)
+        self._write_log(line)
+        if self.verbose:
+            self.clear()
+            try:
+                sys.stderr.write(line + "\n")
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
+        if line.strip():
+            self._latest = line.strip()
 
     def _write_log(self, line: str) -> None:
         if self._log is not None:
@@ -172,7 +203,7 @@ class Runner:
             self._drawn = False
 
 
-def _stop(proc: "subprocess.Popen[bytes]") -> None:
+def _stop(proc: "spawn.Child | subprocess.Popen[bytes]") -> None:
     """Stop the installer and wait for it: first politely, then for sure."""
     if proc.poll() is not None:
         return
@@ -180,7 +211,7 @@ def _stop(proc: "subprocess.Popen[bytes]") -> None:
         stop_command(proc)  # and what it started: it leads a process group of its own
         try:
             proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
+        except Exception:  # noqa: BLE001 - spawn's TimeoutError, subprocess's TimeoutExpired
             stop_command(proc, force=True)
             proc.wait()
     except OSError:
