@@ -295,8 +295,9 @@ def _watch_project(watch: Watch, pwd: str, project: Project) -> None:
             break
     watch.add_own(project.root)
     # The trust store's directory: venvd writes the allowed and denied lists beside and
-    # renames them in, so its mtime moves with each (one path, not two).
-    watch.add(os.path.dirname(trust.store_file(trust.ALLOWED)))
+    # renames them in, so its mtime moves with each (one path, not two), and only forward:
+    # watched one way, as venvd's other directories (two stat calls per prompt, not four).
+    watch.add_own(os.path.dirname(trust.store_file(trust.ALLOWED)))
     from .trees import config_file
 
     watch.add(config_file())  # its trusted trees: `venvd allow --tree` takes effect at the next prompt
