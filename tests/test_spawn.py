@@ -97,3 +97,25 @@ def test_wait_with_a_timeout_and_kill() -> None:
         child.wait(timeout=0.2)
     child.kill()
     assert child.wait(timeout=10) == -9
+
+
+def test_a_process_running_threads_never_forks_python_code(tmp_path: Path) -> None:
+    # The daemon syncs in worker threads. There a forked child must run no Python: the
+    # command is started by subprocess's C code instead (Python 3.12+ warns at any
+    # os.fork() while threads run: shown here, with every warning).
+    import subprocess
+
+    from tests.conftest import need_python
+
+    python = need_python("3.12")
+    src = Path(spawn.__file__).resolve().parents[1]
+    code = (f"import sys, threading, time; sys.path.insert(0, {str(src)!r})\n"
+            "from venvd import spawn\n"
+            "t = threading.Thread(target=time.sleep, args=(2,), daemon=True); t.start()\n"
+            "marks = []\n"
+            "status, out = spawn.run(['/bin/sh', '-c', 'pwd; echo \"$X\"'], cwd=sys.argv[1],\n"
+            "                        env={'X': 'from-a-thread', 'PATH': '/bin'}, in_child=lambda: None)\n"
+            "print(status, out.decode().split())\n")
+    r = subprocess.run([python, "-I", "-W", "always", "-c", code, str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 0 and not r.stderr, r.stderr
+    assert r.stdout.strip() == f"0 [{os.path.realpath(tmp_path)!r}, 'from-a-thread']"

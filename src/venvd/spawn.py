@@ -6,16 +6,20 @@ selectors), and the readers of an installer's two streams were two threads. Here
 command is started with ``os.fork`` and ``os.execve`` (the child runs only system calls
 prepared by the parent, and a hook such as ``venv.ChildGuard``), its output is read
 with ``select.poll`` in the calling thread, and its exit is awaited on a pidfd. POSIX
-only: on Windows the callers use ``subprocess``.
+only: on Windows the callers use ``subprocess``. In a process that runs threads (the
+daemon's sync workers) a forked child must run no Python at all, so there the command is
+started by ``subprocess`` (its C fork and exec) and read the same way.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 TYPE_CHECKING = False  # typing costs ~3 ms of imports on the path of a first sync
 if TYPE_CHECKING:
+    import subprocess
     from typing import Callable, Iterable, Mapping, Optional
 
 PIPE = -1  # a pipe to the parent: Child.stdout / Child.stderr
@@ -86,6 +90,55 @@ class Child:
                 os.close(fd)
 
 
+class _PopenChild(Child):
+    """A command ``subprocess`` started (in a process with threads), seen as a ``Child``."""
+
+    def __init__(self, proc: "subprocess.Popen[bytes]", argv0: str) -> None:
+        super().__init__(proc.pid, argv0, proc.stdout.fileno() if proc.stdout else -1,
+                         proc.stderr.fileno() if proc.stderr else -1)
+        self._proc = proc
+
+    def poll(self) -> Optional[int]:
+        self.returncode = self._proc.poll()
+        return self.returncode
+
+    def wait(self, timeout: Optional[float] = None) -> int:
+        import subprocess
+
+        try:
+            self.returncode = self._proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise TimeoutError(f"{self.args0} ({self.pid}) still runs") from None
+        return self.returncode
+
+    def close(self) -> None:
+        self.stdout = self.stderr = -1
+        for stream in (self._proc.stdout, self._proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def _threads_run() -> bool:
+    """Whether this process runs Python threads besides this one (only a process that
+    imported threading can)."""
+    threading = sys.modules.get("threading")
+    return threading is not None and threading.active_count() > 1
+
+
+def _start_with_subprocess(argv: list[str], cwd: Optional[str], env: Optional[Mapping[str, str]], stdin: int,
+                           stdout: int, stderr: int, new_session: bool, keep_fds: Iterable[int],
+                           in_child: Optional[Callable[[], None]]) -> Child:
+    import subprocess
+
+    def which(value: int) -> int:
+        return {PIPE: subprocess.PIPE, DEVNULL: subprocess.DEVNULL, STDOUT: subprocess.STDOUT}.get(value, value)
+
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=which(stdin), stdout=which(stdout),
+                            stderr=which(stderr), start_new_session=new_session, pass_fds=tuple(keep_fds),
+                            preexec_fn=in_child)
+    return _PopenChild(proc, argv[0])
+
+
 def _exited_within(child: Child, timeout: float) -> bool:
     try:
         fd = os.pidfd_open(child.pid)
@@ -125,6 +178,8 @@ def start(argv: list[str], *, cwd: Optional[str] = None, env: Optional[Mapping[s
     venvd opened are close-on-exec). *in_child*: run in the child just before exec (it
     must only make system calls). ``OSError`` when it cannot be started, as
     ``subprocess`` raises it (the exec's errno, the command's name)."""
+    if _threads_run():
+        return _start_with_subprocess(argv, cwd, env, stdin, stdout, stderr, new_session, keep_fds, in_child)
     import _signal  # the C module: ``signal`` imports enum (~3 ms)
 
     exes = _executables(argv[0], env)
