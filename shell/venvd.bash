@@ -54,6 +54,7 @@ if (( BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 4) )
   declare -gA _VENVD_CI=()  # root -> n: the entry is the array _VENVD_CE_<n>
   declare -ga _VENVD_CT=()  # n -> the entry's compiled watch test (_venvd_compile)
   declare -gA _VENVD_NM=()  # directory -> stamp: found without a marker (_venvd_has_marker)
+  declare -gA _VENVD_KP=() _VENVD_KV=()  # "x$_VENVD_PWD", "x$_VENVD_VE" -> 1 inside a project (_venvd_set_check)
   _VENVD_CN=0 _VENVD_NOWHERE=
 fi
 
@@ -97,11 +98,10 @@ _venvd_plain_env() {
 # or not exported; its watched paths are as they were (as _venvd_build_check tests them,
 # whose text for them is kept in _VENVD_CT[n] for the no-op test after entering).
 _venvd_compile() {
-  local _venvd_ref="_VENVD_CE_$1[@]" _venvd_i _venvd_k _venvd_v _venvd_m _venvd_q
+  local _venvd_ref="_VENVD_CE_$1[@]" _venvd_i _venvd_k _venvd_v _venvd_m
   local _venvd_t= _venvd_w=
   local -a _venvd_e=("${!_venvd_ref}")
   (( ${#_venvd_e[@]} > 9 )) || return 1
-  printf -v _venvd_q %q "${_venvd_e[6]}"
   for _venvd_i in 0 1 2; do
     printf -v _venvd_v %q "${_venvd_e[_venvd_i]}"
     _venvd_t+=" && -O $_venvd_v"
@@ -117,8 +117,9 @@ _venvd_compile() {
     fi
   done
   _venvd_m=${_venvd_e[_venvd_i]}
-  _venvd_watch_test "${_venvd_e[6]}" "${_venvd_e[@]:_venvd_i+1:_venvd_m}" "${_venvd_e[@]:_venvd_i+1+_venvd_m:_venvd_m}"
-  _VENVD_CT[$1]="-n $_venvd_q && -e $_venvd_q$_venvd_w"
+  _venvd_watch_test "${_venvd_e[6]}" "${_venvd_e[0]}" 0 "${_venvd_e[@]:_venvd_i+1:_venvd_m}" \
+    "${_venvd_e[@]:_venvd_i+1+_venvd_m:_venvd_m}"
+  _VENVD_CT[$1]=$_venvd_w
   eval "_venvd_ck_$1() { [[ ${_VENVD_CT[$1]}$_venvd_t ]]; }"
 }
 
@@ -220,7 +221,7 @@ _venvd_cached() {
   _VENVD_PWD=$PWD
   _VENVD_CHAIN=("${_venvd_chain[@]}")
   if [[ -n $_venvd_d ]] && (( ! ${#_venvd_chain[@]} )); then
-    eval "_venvd_check() { [[ ${_VENVD_CT[_venvd_n]} ]]; }"  # entered at its root: the entry's test
+    _venvd_set_check "${_VENVD_CT[_venvd_n]}"  # entered at its root: the entry's test
   else
     _venvd_build_check
   fi
@@ -323,42 +324,63 @@ _venvd_walk() {
   done
 }
 
-# The watched paths, compiled into one test (_venvd_check) each time they change: after
-# the core's export, an entry from the cache, a cd within the project. Each watched path
-# has a stamp with exactly the mtime it had (src/venvd/watch.py), so an mtime that moved
-# either way counts (`cp -p` of an older file, `git checkout`); an empty stamp means "was
-# missing", so its appearing counts. bash's -nt is true when only the first file exists
-# and -ot when only the second does, so a deleted path or a forgotten stamp counts too
-# (both gone: the deletion changed a watched directory). A path only venvd and the venv's
-# tools write (stamp "-…": directories, venvd's records directory) only moves forward: it
-# counts when newer than the newest stamp, as do the directories walked inside the
-# project (_VENVD_CHAIN); that stamp's existence says the state is whole (-nt is true
-# when it is gone). Unrolled and quoted (printf %q) once, so a prompt runs one [[ ]]: no
-# loop, no array lookup, and the fewest stat calls.
-_venvd_check() { return 1; }
+# The watched paths, compiled into one test each time they change (after the core's
+# export, an entry from the cache, a cd within the project): _venvd_check, and the same
+# text written into the prompt hook itself (_venvd_set_check).
 _venvd_build_check() {
-  local _venvd_f _venvd_n _venvd_w
-  printf -v _venvd_n %q "${_VENVD_STAMP-}"
-  _venvd_watch_test "${_VENVD_STAMP-}" "${_VENVD_WATCH[@]}" "${_VENVD_STAMPS[@]}"
-  for _venvd_f in "${_VENVD_CHAIN[@]}"; do
-    printf -v _venvd_f %q "$_venvd_f"
-    _venvd_w+=" && ! $_venvd_f -nt $_venvd_n"
-  done
-  eval "_venvd_check() { [[ -n $_venvd_n && -e $_venvd_n$_venvd_w ]]; }"
+  local _venvd_w
+  _venvd_watch_test "${_VENVD_STAMP-}" "${_VENVD_ROOT-}" "${#_VENVD_CHAIN[@]}" "${_VENVD_CHAIN[@]}" \
+    "${_VENVD_WATCH[@]}" "${_VENVD_STAMPS[@]}"
+  _venvd_set_check "$_venvd_w"
 }
 
-# The [[ ]] text (after " && ") for the newest stamp $1 and the watched paths that follow
-# (paths, then as many stamps), quoted, into the caller's _venvd_w.
+# The [[ ]] text, into the caller's _venvd_w, for the newest stamp $1, the project root
+# $2, the $3 directories walked inside the project that follow (_VENVD_CHAIN), and the
+# watched paths after them (paths, then as many stamps). Each watched path has a stamp
+# with exactly the mtime it had (src/venvd/watch.py), so an mtime that moved either way
+# counts (`cp -p` of an older file, `git checkout`); an empty stamp means "was missing",
+# so its appearing counts. bash's -nt is true when only the first file exists and -ot
+# when only the second does, so a deleted file or a forgotten stamp counts too (both gone:
+# the deletion changed a watched directory). A path only venvd and the venv's tools write
+# (stamp "-" and the stamp of its exact mtime: directories, venvd's records directory,
+# the trust store's directory) only moves forward: newer than its own stamp counts,
+# whatever mtime another watched path has (one dated in the future makes the newest stamp
+# a future one); its deletion is seen by the watched directory it was in, and outside the
+# project, where none is watched (the trust store's), -e asks too. The walked directories
+# count when newer than the newest stamp, whose existence says the state is whole (while
+# a sync runs in the background it names one that never exists). That is asked of the
+# first directory compared with it (a walked one, else the first path only venvd writes:
+# $PWD's directory when the core ran): it exists while the shell is in the project, and
+# -nt is true when only the first file exists, so a missing newest stamp counts with no
+# stat call of its own; only a test with no such directory asks -e. Unrolled and quoted
+# (printf %q) once, so a prompt runs one [[ ]]: no loop, no array lookup, no function
+# call, and the fewest stat calls (two per path only venvd writes, four per file a person
+# writes).
 _venvd_watch_test() {
-  local _venvd_n _venvd_f _venvd_s _venvd_i _venvd_half=$(( ($# - 1) / 2 ))
-  local -a _venvd_args=("${@:2}")
+  local _venvd_n _venvd_f _venvd_p _venvd_s _venvd_i _venvd_a= _venvd_half=$(( ($# - 3 - $3) / 2 ))
+  local -a _venvd_args=("${@:4+$3}")
   printf -v _venvd_n %q "$1"
   _venvd_w=
+  for _venvd_f in "${@:4:$3}"; do
+    printf -v _venvd_f %q "$_venvd_f"
+    _venvd_w+=" && ! $_venvd_f -nt $_venvd_n" _venvd_a=1
+  done
   for (( _venvd_i = 0; _venvd_i < _venvd_half; _venvd_i++ )); do
-    printf -v _venvd_f %q "${_venvd_args[_venvd_i]}"
+    _venvd_p=${_venvd_args[_venvd_i]}
+    printf -v _venvd_f %q "$_venvd_p"
     _venvd_s=${_venvd_args[_venvd_i+_venvd_half]}
     if [[ $_venvd_s == -* ]]; then
-      _venvd_w+=" && ! $_venvd_f -nt $_venvd_n"
+      _venvd_s=${_venvd_s#-}
+      # ([ ], not [[ == ]]: `venvd on` compiles under the user's nocasematch)
+      if [ -z "$2" ] || { [ "$_venvd_p" != "$2" ] && [ "${_venvd_p:0:${#2}+1}" != "$2/" ]; }; then
+        _venvd_w+=" && -e $_venvd_f"
+      fi
+      if [[ -z $_venvd_a || -z $_venvd_s ]]; then
+        _venvd_w+=" && ! $_venvd_f -nt $_venvd_n" _venvd_a=1
+      else
+        printf -v _venvd_s %q "$_venvd_s"
+        _venvd_w+=" && ! $_venvd_f -nt $_venvd_s"
+      fi
     elif [[ -n $_venvd_s ]]; then
       printf -v _venvd_s %q "$_venvd_s"
       _venvd_w+=" && ! ( $_venvd_f -nt $_venvd_s || $_venvd_f -ot $_venvd_s )"
@@ -366,6 +388,43 @@ _venvd_watch_test() {
       _venvd_w+=" && ! -e $_venvd_f"
     fi
   done
+  if [[ -z $1 ]]; then
+    _venvd_w="-n ''"  # no state: the core decides
+  elif [[ -n $_venvd_a ]]; then
+    _venvd_w=${_venvd_w# && }
+  else
+    _venvd_w="-e $_venvd_n$_venvd_w"
+  fi
+}
+
+# The no-op test $1 (the [[ ]] text) as _venvd_check, and written out in the prompt hook:
+# the hook calls no function where nothing changed. Its text is small (the rest is
+# _venvd_decide's), so writing it again on a cd costs little. Its first question, "the
+# same $PWD and $VIRTUAL_ENV, inside a project?", is two lookups in one-key associative
+# arrays (_VENVD_KP, _VENVD_KV) made here from _VENVD_PWD and _VENVD_VE (everything that
+# sets them compiles the test again): a key is matched exactly, whatever nocasematch says,
+# for a third of what [[ == ]] and a look at BASHOPTS for nocasematch cost (bash before
+# 4.4, with no such arrays here, asks that). The user's $? is kept in a global (cheaper
+# than a local; the hook never runs inside itself) and handed back.
+_venvd_set_check() {
+  local _venvd_same='$BASHOPTS != *nocasematch* && ${PWD-} == "${_VENVD_PWD-}" && ${VIRTUAL_ENV-} == "${_VENVD_VE-}"
+        && -n ${_VENVD_ROOT-}'
+  if [[ -n ${_VENVD_CN+x} ]]; then
+    _VENVD_KP=() _VENVD_KV=()
+    # Keys start with "x": an empty key is an error in bash.
+    [[ -z ${_VENVD_ROOT-} ]] || _VENVD_KP["x${_VENVD_PWD-}"]=1 _VENVD_KV["x${_VENVD_VE-}"]=1
+    _venvd_same='-n ${_VENVD_KP[x${PWD-}]-} && -n ${_VENVD_KV[x${VIRTUAL_ENV-}]-}'
+  fi
+  eval "_venvd_check() { [[ $1 ]]; }
+_venvd_hook() {
+  _VENVD_STATUS=\$?
+  if [[ $_venvd_same && $1 ]]; then
+    [[ -z \${_VENVD_SHOW_PROMPT-}\${_VENVD_PS1_ADDED-} ]] || _venvd_prompt
+    return \$_VENVD_STATUS
+  fi
+  _venvd_decide
+  return \$_VENVD_STATUS
+}"
 }
 
 # Is a prompt a no-op (same $PWD or same project root, same venv, no watched path changed)?
@@ -382,18 +441,13 @@ _venvd_unchanged() {
   _venvd_check
 }
 
-# The prompt. Where nothing changed inside a project (the common prompt) it is decided
-# first, with nothing the user's options change: no glob, `[ ]` for strings (nocasematch
-# would make [[ == ]] ignore case), every variable defaulted (set -u); `set -e` does not
-# apply inside the `&&` list PROMPT_COMMAND runs it in. Everything else runs with the
-# options venvd needs, the user's restored after.
-_venvd_hook() {
-  local _venvd_status=$?
-  if [ "$PWD" = "${_VENVD_PWD-}" ] && [ "${VIRTUAL_ENV-}" = "${_VENVD_VE-}" ] && [ -n "${_VENVD_ROOT-}" ] \
-      && _venvd_check; then
-    [ -z "${_VENVD_SHOW_PROMPT-}${_VENVD_PS1_ADDED-}" ] || _venvd_prompt
-    return $_venvd_status
-  fi
+# The prompt (_venvd_hook, written by _venvd_set_check). Where nothing changed inside a
+# project (the common prompt) it is decided first, in one [[ ]] with nothing the user's
+# options change: no glob, every variable defaulted (set -u), and nocasematch, which would
+# make [[ == ]] ignore case, sends the prompt here instead (BASHOPTS names it); `set -e`
+# does not apply inside the `&&` list PROMPT_COMMAND runs it in. Everything else runs
+# here, with the options venvd needs, the user's restored after.
+_venvd_decide() {
   local - _venvd_failglob= _venvd_nocasematch= _venvd_found= _venvd_walked_for=
   local -a _venvd_walked=()
   set +euf
@@ -403,8 +457,9 @@ _venvd_hook() {
   _venvd_prompt
   if [[ -n $_venvd_failglob ]]; then shopt -s failglob; fi
   if [[ -n $_venvd_nocasematch ]]; then shopt -s nocasematch; fi
-  return $_venvd_status
+  return 0
 }
+_venvd_set_check "-n ''"  # nothing known yet: the core decides
 
 # Opt-in (VENVD_BASH_CD=1 before the hook line): bash has no chpwd, so `cd proj && cmd`
 # runs cmd before the next prompt activates the venv. With it, cd/pushd/popd run the hook
