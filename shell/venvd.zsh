@@ -331,15 +331,19 @@ _venvd_decide() {
 # from the cache, a cd within the project) into _venvd_check and into the prompt hook
 # itself: a zsh function call costs as much as the whole test, so the prompt where
 # nothing changed runs one function, the hook, with the test written out in it.
-# Each watched path has a stamp with exactly the mtime it had (src/venvd/watch.py); an
-# empty stamp means "was missing", so its appearing counts. What only venvd and the venv's
-# tools write (stamp "-…") counts when newer than the newest stamp. For the files a person
-# writes, with zsh/stat, one zstat reads their mtimes to the nanosecond, and they must be
-# the stamps' exactly (a stamp's name is its mtime): any move, backwards too (`cp -p`, a
-# `git checkout` of an older blob), and a file gone (zstat fails) count; without it, -nt
-# and -ot with the stamp file (zsh's are false when either file is missing, hence the -e
-# tests). The directories walked inside the project (_VENVD_CHAIN) count when newer than
-# the newest stamp.
+# Each watched path has a stamp with exactly the mtime it had (src/venvd/watch.py), and a
+# stamp's name is that mtime: with zsh/stat, one zstat reads the mtime of every path that
+# has one, to the nanosecond, and they must be the names' exactly. Any move, backwards too
+# (`cp -p`, a `git checkout` of an older blob), and a path gone (zstat fails) count, for
+# the files a person writes and for what only venvd and the venv's tools write (stamp
+# "-…") alike: one stat call per path, not two or four, and no stamp file read. zstat's
+# -g (UTC) reads no time zone file (the local time would, twice per path); 2>&- keeps a
+# gone path's error off the terminal (cheaper than opening /dev/null). An empty stamp means
+# "was missing", so its appearing counts. The directories walked inside the project
+# (_VENVD_CHAIN) count when newer than the newest stamp, whose existence says the state
+# is whole (while a sync runs in the background it names one that never exists; zsh's -nt
+# is false when either file is missing, hence its -e). Without zsh/stat: -nt and -ot with
+# the stamp files (and -e tests, for the same reason).
 zmodload -F zsh/stat b:zstat 2>/dev/null
 typeset -ga _VENVD_ZM  # the mtimes zstat read (a global made once: no array is made per prompt)
 _venvd_check() { return 1; }
@@ -352,24 +356,29 @@ _venvd_build_check() {
   for _venvd_f in "${_VENVD_CHAIN[@]}"; do
     _venvd_t+=" && ! ${(qq)_venvd_f} -nt ${(qq)_venvd_n}"
   done
-  _venvd_t="-n ${(qq)_venvd_n} && -e ${(qq)_venvd_n}$_venvd_t"
+  if [[ -n $_venvd_n ]]; then
+    _venvd_t="-e ${(qq)_venvd_n}$_venvd_t"
+  else
+    _venvd_t="-n ''"  # no state: the core decides
+  fi
   if (( ${#_venvd_zpaths} )); then
-    _venvd_z="builtin zstat -A _VENVD_ZM -F %s%N +mtime -- ${(j: :)${(qq)_venvd_zpaths[@]}} 2>/dev/null && "
-    _venvd_t+=" && \${(j: :)_VENVD_ZM[@]} == ${(qq)_venvd_want# }"
+    _venvd_z=" && builtin zstat -g -A _VENVD_ZM -F %Y%m%d%H%M%S%N +mtime -- ${(j: :)${(qq)_venvd_zpaths[@]}} 2>&-"
+    _venvd_z+=" && [[ \${(j: :)_VENVD_ZM[@]} == ${(qq)_venvd_want# } ]]"
   fi
   # eval, not functions[...]=: that stores the text without decoding it, and a name's
   # non-ASCII bytes would reach stat() in zsh's internal (metafied) form.
-  eval "_venvd_check() { ${_venvd_z}[[ $_venvd_t ]]; }"
+  eval "_venvd_check() { [[ $_venvd_t ]]$_venvd_z; }"
   # Run under the user's options (no emulate: the prompt's own settings are theirs to
-  # read, see _venvd_prompt) but ERR_EXIT and ERR_RETURN; it holds nothing they change
-  # (quoted words, ${x-}).
+  # read, see _venvd_prompt); it holds nothing they change (quoted words, ${x-}). Where
+  # nothing changed no ERR_EXIT or ERR_RETURN can fire (an `if` condition, then a list
+  # whose last command returns 0), so they are turned off only on the way to the rest.
   eval "_venvd_hook() {
-    setopt local_options no_err_exit no_err_return
-    if [[ \$PWD == \"\${_VENVD_PWD-}\" && \${VIRTUAL_ENV-} == \"\${_VENVD_VE-}\" && -n \${_VENVD_ROOT-} ]] &&
-        ${_venvd_z}[[ $_venvd_t ]]; then
+    if [[ \$PWD == \"\${_VENVD_PWD-}\" && \${VIRTUAL_ENV-} == \"\${_VENVD_VE-}\" && -n \${_VENVD_ROOT-} &&
+        $_venvd_t ]]$_venvd_z; then
       [[ -z \${_VENVD_SHOW_PROMPT-}\${_VENVD_PS1_ADDED-} ]] || _venvd_prompt
       return 0
     fi
+    setopt local_options no_err_exit no_err_return
     _venvd_decide
     [[ -z \${_VENVD_SHOW_PROMPT-}\${_VENVD_PS1_ADDED-} ]] || _venvd_prompt
     return 0
@@ -377,29 +386,45 @@ _venvd_build_check() {
 }
 # The [[ ]] text (after " && ") for the newest stamp $2 and the watched paths that follow
 # (paths, then as many stamps), quoted, into the caller's _venvd_w. With $1 = 1 (zstat
-# loaded) the files with a stamp of their own go to the caller's _venvd_zpaths instead,
-# their exact mtimes (as zstat's %s%N spells them) to _venvd_want.
+# loaded) the paths with a stamp go to the caller's _venvd_zpaths instead, their exact
+# mtimes (as zstat -g -F %Y%m%d%H%M%S%N spells them) to _venvd_want.
 _venvd_watch_test() {
   emulate -L zsh
-  local _venvd_i _venvd_f _venvd_s _venvd_half=$(( ($# - 2) / 2 ))
-  local -i _venvd_ns _venvd_sec _venvd_frac
+  local _venvd_i _venvd_f _venvd_s _venvd_half=$(( ($# - 2) / 2 )) REPLY
   local -a _venvd_args
   _venvd_args=("${@:3}")
   for (( _venvd_i = 1; _venvd_i <= _venvd_half; _venvd_i++ )); do
     _venvd_f=$_venvd_args[_venvd_i] _venvd_s=$_venvd_args[_venvd_i+_venvd_half]
     if [[ -z $_venvd_s ]]; then
       _venvd_w+=" && ! -e ${(qq)_venvd_f}"
-    elif [[ $_venvd_s == -* ]]; then
-      _venvd_w+=" && ! ${(qq)_venvd_f} -nt ${(qq)2}"
     elif (( $1 )) && [[ -n ${_venvd_s:t} && ${_venvd_s:t} != *[!0-9]* ]]; then
       _venvd_zpaths+=("$_venvd_f")
-      _venvd_ns=${_venvd_s:t}
-      _venvd_sec=$(( _venvd_ns / 1000000000 )) _venvd_frac=$(( _venvd_ns % 1000000000 ))
-      _venvd_want+=" $_venvd_sec${(l:9::0:)_venvd_frac}"  # zstat's %s%N
+      _venvd_utc ${_venvd_s:t}
+      _venvd_want+=" $REPLY"
+    elif [[ $_venvd_s == -* ]]; then
+      _venvd_w+=" && ! ${(qq)_venvd_f} -nt ${(qq)2}"
     else
       _venvd_w+=" && -e ${(qq)_venvd_f} && -e ${(qq)_venvd_s} && ! ( ${(qq)_venvd_f} -nt ${(qq)_venvd_s} || ${(qq)_venvd_f} -ot ${(qq)_venvd_s} )"
     fi
   done
+}
+# The mtime $1 (nanoseconds since 1970, as a stamp is named) as zstat -g -F
+# %Y%m%d%H%M%S%N spells it, into REPLY: the UTC date from the day count (the civil
+# calendar from days, H. Hinnant's algorithm), then the time of day and the nanoseconds.
+_venvd_utc() {
+  emulate -L zsh
+  local -i s=$(( $1 / 1000000000 )) era doe yoe doy mp d m y t
+  local -i z=$(( s / 86400 + 719468 ))
+  era=$(( z / 146097 )) doe=$(( z % 146097 ))
+  yoe=$(( (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365 ))
+  doy=$(( doe - (365 * yoe + yoe / 4 - yoe / 100) ))
+  mp=$(( (5 * doy + 2) / 153 ))
+  d=$(( doy - (153 * mp + 2) / 5 + 1 ))
+  m=$(( mp < 10 ? mp + 3 : mp - 9 ))
+  y=$(( yoe + era * 400 + (m <= 2) ))
+  t=$(( s % 86400 ))
+  local -i hh=$(( t / 3600 )) mm=$(( t / 60 % 60 )) ss=$(( t % 60 )) ns=$(( $1 % 1000000000 ))
+  REPLY=$y${(l:2::0:)m}${(l:2::0:)d}${(l:2::0:)hh}${(l:2::0:)mm}${(l:2::0:)ss}${(l:9::0:)ns}
 }
 # zsh keeps the $? the user's command left across precmd and chpwd functions: the hook
 # need not hand it back.
