@@ -44,13 +44,16 @@ end
 # but each costs about as much as the rest of a cd: entering and leaving use none. What
 # needs arithmetic is done when an entry is filed: its watched paths, their stamps and
 # the `test` arguments that check them (__venvd_cw_<n>, __venvd_cs_<n>, __venvd_ca_<n>);
-# at its first use, the rest of its test (variables, owners) is compiled into one
-# function, __venvd_ck_<n>.)
+# at its first use, its whole test is compiled into one function, __venvd_ck_<n>, and
+# entering it in the usual case into another, __venvd_on_<n>.)
 set -g __venvd_croots
 set -g __venvd_cidx
 set -g __venvd_nowhere
+set -g __venvd_tnone -n ''
 set -g __venvd_lastroot ''
 set -g __venvd_lastn ''
+set -g __venvd_undo  # the record the cache wrote last, then the values it saved
+set -g __venvd_undo_unset  # and the variables it unset
 function __venvd_remember
     set -q _VENVD_ENTRY[1]; or return 0
     set -l n (contains -i -- $_VENVD_ENTRY[1] $__venvd_croots)
@@ -80,6 +83,7 @@ function __venvd_remember
         __venvd_test_args $_VENVD_ENTRY[7] $files $stamps
         set -g __venvd_ca_$n $__venvd_args
         set -g __venvd_nowhere $_VENVD_ENTRY[8]
+        set -g __venvd_tnone -n "$__venvd_nowhere" -a -e "$__venvd_nowhere"  # leaving: its test
     end
     set -g _VENVD_ENTRY
 end
@@ -120,54 +124,92 @@ end
 
 # The no-op test of the state in force: its watched paths (_VENVD_WATCH, _VENVD_STAMPS)
 # and the directories walked inside the project (_VENVD_CHAIN), which count when newer
-# than the newest stamp (_VENVD_STAMP). Its `test` arguments (__venvd_targs) are made
-# again each time the state changes: after the core's export, an entry from the cache, a
-# cd within the project.
-set -g __venvd_targs -n ''
-function __venvd_check
-    test $__venvd_targs
-end
+# than the newest stamp (_VENVD_STAMP). Its `test` arguments are made again each time the
+# state changes: after the core's export (__venvd_targs0), an entry from the cache (its
+# own, __venvd_ca_<n>), leaving one (__venvd_targs0 again), named by __venvd_tref (a
+# list of some fifty words is not copied on a cd), then the chain's (__venvd_tchain,
+# made again by a cd within the project).
+set -g __venvd_targs0 -n ''
+set -g __venvd_tref __venvd_targs0
+set -g __venvd_tchain
 function __venvd_build_check
     __venvd_test_args "$_VENVD_STAMP" $_VENVD_WATCH $_VENVD_STAMPS
-    set -g __venvd_targs $__venvd_args
+    set -g __venvd_targs0 $__venvd_args
+    set -g __venvd_tref __venvd_targs0
     __venvd_add_chain
 end
 function __venvd_add_chain
+    set -g __venvd_tchain
     for d in $_VENVD_CHAIN
-        set -a __venvd_targs -a ! $d -nt "$_VENVD_STAMP"
+        set -a __venvd_tchain -a ! $d -nt "$_VENVD_STAMP"
     end
 end
 
-# The rest of entry n's test, compiled into __venvd_ck_<n> at its first use: that its
-# root, venv and bin are still the user's own (-O: a directory another user put in their
-# place, the same mtimes forged with touch -d, goes to the core, which refuses it) and the
-# variables it read (set and exported with the same value, or not exported).
+# Entry n compiled at its first use into two functions. __venvd_ck_<n>, its test: the
+# watched paths (__venvd_ca_<n>), that its root, venv and bin are still the user's own
+# (-O: a directory another user put in their place, the same mtimes forged with touch
+# -d, goes to the core, which refuses it) and the variables it read (set and exported
+# with the same value, or not exported; `set -q` with several names fails with the number
+# of those it does not find, so each kind is one line), and that the directories walked
+# below its root are not newer than its stamp. __venvd_on_<n>, entering it when
+# none of the variables the record saves is exported (the usual case; $argv: PATH
+# without venvd's bin): every value written out, the record and undo made here once.
+# Beside them the facts the other case reads (__venvd_ch_<n>: root venv bin prompt pip
+# record stamp nowhere).
 function __venvd_compile_entry --argument-names n
     set -l ref __venvd_ce_$n
     set -l e $$ref
     set -q e[9]; or return 1
-    set -l own (string escape -- $e[1..3])
-    set -l lines "    test -O $own[1] -a -O $own[2] -a -O $own[3]; or return 1"
+    set -l q (string escape -- $e[1..8])  # root venv bin prompt pip record stamp nowhere
+    set -l lines "function __venvd_ck_$n" "    test \$__venvd_ca_$n; or return 1" \
+        "    test -O $q[1] -a -O $q[2] -a -O $q[3]; or return 1"
     set -l vars
     test $e[9] -gt 0; and set vars $e[10..(math 9 + 3 \* $e[9])]
+    set -l exported
+    set -l values
+    set -l unexported
     while set -q vars[3]
         if test "$vars[2]" = 1
-            set -a lines "    set -qx $vars[1]; and test \"\$$vars[1]\" = "(string escape -- "$vars[3]")"; or return 1"
+            set -a exported $vars[1]
+            set -a values -a "\"\$$vars[1]\"" = (string escape -- "$vars[3]")
         else
-            set -a lines "    not set -qx $vars[1]; or return 1"
+            set -a unexported $vars[1]
         end
         set -e vars[1..3]
     end
-    printf '%s\n' "function __venvd_ck_$n" $lines '    return 0' end | source
-end
-
-# A variable set in the shell but not exported is one the core does not see: the core
-# decides then, as it does for anything the cache does not hold.
-function __venvd_plain_env
-    for k in PATH VENVD_DIFF VIRTUAL_ENV VIRTUAL_ENV_PROMPT PYTHONHOME PIP_REQUIRE_VIRTUALENV
-        set -q $k; and not set -qx $k; and return 1
+    set -q exported[1]; and set -a lines "    set -qx $exported; and test $values[2..-1]; or return 1"
+    set -q unexported[1]; and set -a lines "    set -qx $unexported; test \$status = "(count $unexported)"; or return 1"
+    # The directories walked below the root (each cd's own) are not newer than its stamp.
+    set -a lines "    for dir in \$__venvd_walked; test \"\$dir\" -nt $q[7]; and return 1; end" '    return 0' end
+    # As the general case in __venvd_cached would: each of these unset, so saved as unset.
+    set -l rec $e[6]
+    set -l undo
+    set -l names
+    for k in PIP_REQUIRE_VIRTUALENV PYTHONHOME VIRTUAL_ENV VIRTUAL_ENV_PROMPT
+        test $k != PIP_REQUIRE_VIRTUALENV -o -n "$e[5]"; or continue
+        set -a names $k
+        set -a undo $k 0 "''"
+        set rec "$rec;\$$k"
     end
-    return 0
+    set rec (string escape -- $rec)
+    set -a lines "function __venvd_on_$n" \
+        "    set -gx VIRTUAL_ENV $q[2]" \
+        "    set -gx VIRTUAL_ENV_PROMPT $q[4]"
+    test -n "$e[5]"; and set -a lines "    set -gx PIP_REQUIRE_VIRTUALENV 1"
+    set -a lines "    set -gx PATH $q[3] \$argv" \
+        "    set -gx VENVD_DIFF $rec" \
+        "    set -g _VENVD_UNDO $rec $q[2] $q[3] $undo" \
+        "    set -g _VENVD_ROOT $q[1]" \
+        "    set -g _VENVD_VE $q[2]" \
+        "    set -g _VENVD_STAMP $q[7]" \
+        "    set -g _VENVD_WATCH \$__venvd_cw_$n" \
+        "    set -g _VENVD_STAMPS \$__venvd_cs_$n" \
+        "    set -g __venvd_tref __venvd_ca_$n" \
+        "    set -g __venvd_undo $rec" \
+        "    set -g __venvd_undo_unset $names" \
+        end
+    set -g __venvd_ch_$n $e[1..8]
+    printf '%s\n' $lines | source
 end
 
 # Enter or leave a project as `venvd export` would, from the cache; 1: the core decides.
@@ -177,18 +219,20 @@ end
 # record exactly as Record.encode does.
 function __venvd_cached
     test -z "$_VENVD_OFF" -a "$VIRTUAL_ENV" = "$_VENVD_VE"; or return 1
-    string match -q -- '/*' $PWD; and not string match -q -- '*//*' $PWD; and test -d $PWD; or return 1
-    __venvd_plain_env; or return 1
-    if test -n "$VENVD_DIFF"
-        test "$VENVD_DIFF" = "$_VENVD_UNDO[1]" -a "$VIRTUAL_ENV" = "$_VENVD_UNDO[2]"; or return 1
-    else
-        test -z "$VIRTUAL_ENV"; or return 1
-    end
+    string match -qr -- '^(?!(?s:.*)//)/' $PWD; and test -d $PWD; or return 1  # absolute, no //
+    # A variable set in the shell but not exported is one the core does not see: the core
+    # decides then, as it does for anything the cache does not hold. (`set -q` fails with
+    # the number of names not found: as many unexported as unset, each set one is exported.)
+    set -q PATH VENVD_DIFF VIRTUAL_ENV VIRTUAL_ENV_PROMPT PYTHONHOME PIP_REQUIRE_VIRTUALENV
+    set -l unset $status
+    set -qx PATH VENVD_DIFF VIRTUAL_ENV VIRTUAL_ENV_PROMPT PYTHONHOME PIP_REQUIRE_VIRTUALENV
+    test $status = $unset; or return 1
+    # Either the record in force is the one the undo is for, or there is none (nor a venv).
+    test -n "$VENVD_DIFF" -a "$VENVD_DIFF" = "$_VENVD_UNDO[1]" -a "$VIRTUAL_ENV" = "$_VENVD_UNDO[2]" \
+        -o -z "$VENVD_DIFF" -a -z "$VIRTUAL_ENV"; or return 1
     test "$__venvd_walked_for" = "$PWD"; or __venvd_walk
     set -l d $__venvd_found
-    set -l chain $__venvd_walked
     test "$d" != "$_VENVD_ROOT"; or return 1  # the same project: something else changed
-    set -l e
     set -l n
     if test -n "$d"
         if test "$d" = "$__venvd_lastroot"
@@ -204,19 +248,11 @@ function __venvd_cached
             set -g __venvd_lastroot $d
             set -g __venvd_lastn $n
         end
-        set -l ref __venvd_ce_$n
-        set e $$ref
-        set -q e[9]; or return 1
-        set -l aref __venvd_ca_$n
-        test $$aref; or return 1
+        # (An entry forgotten has no compiled test, and compiling it fails.)
         functions -q __venvd_ck_$n; or __venvd_compile_entry $n; or return 1
         __venvd_ck_$n; or return 1
-        for dir in $chain
-            test "$dir" -nt "$e[7]"; and return 1
-        end
     else
         test -n "$__venvd_nowhere" -a -e "$__venvd_nowhere"; or return 1
-        set chain
     end
     # Decided: the environment changes, as the core's output would change it.
     set -l p $PATH
@@ -228,49 +264,74 @@ function __venvd_cached
             set -l at (contains -i -- $_VENVD_UNDO[3] $p)
             set -e p[$at]
         end
-        set -l saved $_VENVD_UNDO[4..-1]
-        while set -q saved[3]
-            if test "$saved[2]" = 1
-                set -gx $saved[1] $saved[3]
-            else if set -qx $saved[1]
-                set -e -g $saved[1]
+        if test "$VENVD_DIFF" = "$__venvd_undo[1]"
+            # The record the cache wrote (the undo's list, sorted out then): restore the
+            # saved values, unset the rest (the check above: each one set is exported).
+            set -q __venvd_undo_unset[1]; and set -e -g $__venvd_undo_unset
+            set -l saved $__venvd_undo[2..-1]
+            while set -q saved[2]
+                set -gx $saved[1] $saved[2]
+                set -e saved[1..2]
             end
-            set -e saved[1..3]
+        else
+            set -l saved $_VENVD_UNDO[4..-1]
+            while set -q saved[3]
+                if test "$saved[2]" = 1
+                    set -gx $saved[1] $saved[3]
+                else if set -qx $saved[1]
+                    set -e -g $saved[1]
+                end
+                set -e saved[1..3]
+            end
         end
         set -e -g VENVD_DIFF
     end
     if test -n "$d"
-        set -l rec $e[6]
-        set -l undo '' $e[2] $e[3]
-        for k in PIP_REQUIRE_VIRTUALENV PYTHONHOME VIRTUAL_ENV VIRTUAL_ENV_PROMPT
-            test $k != PIP_REQUIRE_VIRTUALENV -o -n "$e[5]"; or continue
-            if set -qx $k
-                set -l v "$$k"
-                set -a undo $k 1 $v
-                set v (string replace -a -- '%' '%25' $v | string replace -a -- ';' '%3B' | string replace -a -- '=' '%3D' | string collect)
-                set rec "$rec;\$$k=$v"
-            else
-                set -a undo $k 0 ''
-                set rec "$rec;\$$k"
+        set -qx PIP_REQUIRE_VIRTUALENV PYTHONHOME VIRTUAL_ENV VIRTUAL_ENV_PROMPT
+        if test $status = 4  # none of them exported: as compiled with the entry
+            __venvd_on_$n $p
+        else
+            set -l ref __venvd_ch_$n
+            set -l e $$ref
+            set -l rec $e[6]
+            set -l undo '' $e[2] $e[3]
+            set -l unset
+            set -g __venvd_undo ''
+            for k in PIP_REQUIRE_VIRTUALENV PYTHONHOME VIRTUAL_ENV VIRTUAL_ENV_PROMPT
+                test $k != PIP_REQUIRE_VIRTUALENV -o -n "$e[5]"; or continue
+                if set -qx $k
+                    set -l v "$$k"
+                    set -a undo $k 1 $v
+                    set -a __venvd_undo $k $v
+                    set v (string replace -a -- '%' '%25' $v | string replace -a -- ';' '%3B' | string replace -a -- '=' '%3D' | string collect)
+                    set rec "$rec;\$$k=$v"
+                else
+                    set -a undo $k 0 ''
+                    set -a unset $k
+                    set rec "$rec;\$$k"
+                end
             end
+            set undo[1] $rec
+            set __venvd_undo[1] $rec
+            set -g __venvd_undo_unset $unset
+            set -gx VIRTUAL_ENV $e[2]
+            set -gx VIRTUAL_ENV_PROMPT $e[4]
+            set -qx PYTHONHOME; and set -e -g PYTHONHOME
+            test -n "$e[5]"; and set -gx PIP_REQUIRE_VIRTUALENV 1
+            set -gx PATH $e[3] $p
+            set -gx VENVD_DIFF $rec
+            set -g _VENVD_UNDO $undo
+            set -g _VENVD_ROOT $d
+            set -g _VENVD_VE $e[2]
+            set -g _VENVD_STAMP $e[7]
+            set ref __venvd_cw_$n
+            set -g _VENVD_WATCH $$ref
+            set ref __venvd_cs_$n
+            set -g _VENVD_STAMPS $$ref
+            set -g __venvd_tref __venvd_ca_$n
         end
-        set undo[1] $rec
-        set -gx VIRTUAL_ENV $e[2]
-        set -gx VIRTUAL_ENV_PROMPT $e[4]
-        set -qx PYTHONHOME; and set -e -g PYTHONHOME
-        test -n "$e[5]"; and set -gx PIP_REQUIRE_VIRTUALENV 1
-        set -gx PATH $e[3] $p
-        set -gx VENVD_DIFF $rec
-        set -g _VENVD_UNDO $undo
-        set -g _VENVD_ROOT $d
-        set -g _VENVD_VE $e[2]
-        set -g _VENVD_STAMP $e[7]
-        set -l wref __venvd_cw_$n
-        set -l sref __venvd_cs_$n
-        set -l aref __venvd_ca_$n
-        set -g _VENVD_WATCH $$wref
-        set -g _VENVD_STAMPS $$sref
-        set -g __venvd_targs $$aref
+        set -g _VENVD_CHAIN $__venvd_walked
+        __venvd_add_chain
         __venvd_own_deactivate
     else
         set -gx PATH $p
@@ -280,12 +341,12 @@ function __venvd_cached
         set -g _VENVD_ROOT ''
         set -g _VENVD_VE ''
         set -g _VENVD_STAMP $__venvd_nowhere
-        set -g __venvd_targs -n "$__venvd_nowhere" -a -e "$__venvd_nowhere"
+        set -g __venvd_tref __venvd_tnone
+        set -g _VENVD_CHAIN
+        set -g __venvd_tchain
         __venvd_give_back_deactivate
     end
     set -g _VENVD_PWD $PWD
-    set -g _VENVD_CHAIN $chain
-    __venvd_add_chain
     return 0
 end
 
@@ -300,9 +361,17 @@ end
 
 # venvd's `deactivate` stands in for one the user defined (kept as __venvd_user_deactivate)
 # and gives it back when venvd's venv is left; a `deactivate` someone defined meanwhile
-# (an activate script, the user) is theirs and stays. venvd's is known by its description.
+# (an activate script, the user) is theirs and stays. venvd's is known by its description,
+# and answers a probe without a command substitution: it handles changes of
+# __venvd_probe too, and fish drops a function's handlers when it is defined anew or
+# erased (a copy has none). One that does not answer (a user's, one an older hook
+# defined) is told by its description.
 set -g __venvd_deactivate_description 'venvd: turn this project off'
+set -g __venvd_probed ''
 function __venvd_is_ours
+    set -g __venvd_probed ''
+    set -g __venvd_probe 1
+    test -n "$__venvd_probed"; and return 0
     set -l details (functions --details --verbose deactivate)
     test "$details[5]" = "$__venvd_deactivate_description"
 end
@@ -312,7 +381,11 @@ function __venvd_own_deactivate
         functions -e __venvd_user_deactivate
         functions -c deactivate __venvd_user_deactivate
     end
-    function deactivate --description 'venvd: turn this project off'
+    function deactivate --description 'venvd: turn this project off' --on-variable __venvd_probe
+        if test "$argv[1]" = VARIABLE -a "$argv[3]" = __venvd_probe  # the probe, not a call
+            set -g __venvd_probed 1
+            return 0
+        end
         __venvd_deactivate $argv
     end
 end
@@ -333,17 +406,20 @@ function __venvd_give_back_deactivate
 end
 
 # Does directory $argv[1] hold a project marker (src/venvd/project.py, filled in by `venvd hook`)?
-# With fish's `path` (3.5+) the fixed names are one builtin call.
+# With fish's `path` (3.5+) the fixed names, a .venv directory (the trailing slash: only a
+# directory passes) and .python-version (not in $HOME: ~/.python-version alone is pyenv's)
+# are one builtin call.
 set -g __venvd_markers @VENVD_MARKERS@
 if contains path (builtin -n)
+    set -g __venvd_markers_dir $__venvd_markers .venv/ .python-version
+    set -g __venvd_markers_home $__venvd_markers .venv/
     function __venvd_has_marker
-        set -l d $argv[1]
-        path filter -q -- $d/$__venvd_markers; and return 0
-        path filter -q -d -- $d/.venv; and return 0
-        if test -e "$d/.python-version" -a "$d" != "$HOME"  # ~/.python-version alone is pyenv's
-            return 0
+        if test "$argv[1]" != "$HOME"
+            path filter -q -- $argv[1]/$__venvd_markers_dir; and return 0
+        else
+            path filter -q -- $argv[1]/$__venvd_markers_home; and return 0
         end
-        set -l found $d/requirements*.txt $d/pylock.*.toml  # a glob matching nothing is empty in `set`
+        set -l found $argv[1]/requirements*.txt $argv[1]/pylock.*.toml  # a glob matching nothing is empty in `set`
         set -q found[1]
     end
 else
@@ -367,18 +443,44 @@ end
 # is still in it (or still in none).
 # $PWD and its parents come from one split (a substitution), kept for the last two
 # directories walked from (the one left and the one entered, cd'd between back and
-# forth), each parent with what was found in it: a directory found without a marker is
+# forth: slots 1 and 2, __venvd_up_for, __venvd_up_<k>), each parent with what was found
+# in it (__venvd_upm_<k>, __venvd_upt_<k>): a directory found without a marker is
 # remembered with the stamp _VENVD_NOW the core (or `venvd hook`) made last
 # (watch.now_stamp: older than anything written since), when it is not newer than that
 # stamp; while it still is not, nothing was created, removed or renamed in it, and the
-# answer stands: one `test` instead of a read of the directory.
+# answer stands: one `test` instead of a read of the directory. One newer than that stamp
+# (/tmp, $HOME: often written) is remembered, with fish 3.6's `path mtime` (whole
+# seconds), by its mtime, when that was at least two seconds before the look (taken just
+# before it, with the clock `path mtime --relative` reads): anything written in it since
+# has a later second (two, not one: the file system's clock may lag the one time()
+# reads by a tick), so while its mtime is the same the answer stands, for one
+# substitution instead of a read of the directory.
+# And the way the last walk from a slot went, compiled into __venvd_w_<k> (status 2:
+# not known): while every directory it went through was remembered and each still is (the
+# stamps' `test` arguments; the mtimes, one `path mtime`), and the root in force is the
+# one it stopped at (or, when it went to the top, none of these directories), the same
+# walk would go the same way, so its directories walked and its end are written out.
 set -g _VENVD_NOW @VENVD_NOW@
 set -g __venvd_walked_for ''
 set -g __venvd_up_for '' ''
+set -g __venvd_up_last 2  # the slot used last: a directory not in either takes the other
 set -g __venvd_up_1
 set -g __venvd_up_2
 set -g __venvd_upm_1
 set -g __venvd_upm_2
+set -g __venvd_upt_1
+set -g __venvd_upt_2
+function __venvd_w_unknown
+    return 2
+end
+functions -e __venvd_w_1 __venvd_w_2
+functions -c __venvd_w_unknown __venvd_w_1
+functions -c __venvd_w_unknown __venvd_w_2
+set -g __venvd_mtime ''
+if contains path (builtin -n); and path mtime -q -- / 2>/dev/null
+    set -g __venvd_mtime 1
+end
+
 function __venvd_walk
     set -g __venvd_walked_for $PWD
     set -g __venvd_walked
@@ -387,67 +489,86 @@ function __venvd_walk
         set -g __venvd_found $PWD
         return 0
     end
-    set -l up
-    set -l memo
-    if test "$PWD" = "$__venvd_up_for[1]"
-        set up $__venvd_up_1
-        set memo $__venvd_upm_1
-    else if test "$PWD" = "$__venvd_up_for[2]"
-        set up $__venvd_up_2
-        set memo $__venvd_upm_2
-    else
-        if __venvd_has_marker $PWD  # a cd into a project's root needs no more
-            set -g __venvd_found $PWD
-            return 1
-        end
-        set -l at ''
-        for part in (string split -- / $PWD)
-            test -n "$part"; or continue
-            set at "$at/$part"
-            set -p up $at
-            set -a memo ''
-        end
-        set -a up /
-        set -a memo ''
-        # $PWD was just looked into: no marker.
-        if test -n "$_VENVD_NOW"; and not test $PWD -nt $_VENVD_NOW
-            set memo[1] $_VENVD_NOW
-        end
-    end
-    # The list walked moves to the front: slot 1 is $PWD's.
+    set -l k 1
     if test "$PWD" != "$__venvd_up_for[1]"
-        set -g __venvd_up_2 $__venvd_up_1
-        set -g __venvd_upm_2 $__venvd_upm_1
-        set -g __venvd_up_for $PWD $__venvd_up_for[1]
+        set k 2
+        if test "$PWD" != "$__venvd_up_for[2]"
+            if __venvd_has_marker $PWD  # a cd into a project's root needs no more
+                set -g __venvd_found $PWD
+                return 1
+            end
+            test "$__venvd_up_last" = 1; or set k 1
+            __venvd_new_slot $k
+        end
     end
+    set -g __venvd_up_last $k
+    __venvd_w_$k
+    set -l known $status
+    test $known = 2; or return $known
+    set -l v __venvd_up_$k
+    set -l up $$v
+    set v __venvd_upm_$k
+    set -l memo $$v
+    set v __venvd_upt_$k
+    set -l mt $$v
     set -l seen
+    set -l seent
+    set -l how ''  # how the walk ended: r (at the root in force), t (at the top) or '' (a marker)
+    set -l args -n 1  # and while it would end there again
+    set -l all 1  # (not when a directory on the way is not remembered)
+    set -l md
+    set -l mv
     set -l result 1
     for d in $up
-        if test -n "$_VENVD_ROOT" -a "$d" = "$_VENVD_ROOT"
+        if test "$d" = "$_VENVD_ROOT"
             set -g __venvd_found $d
             set result 0
+            set how r
             break
         end
-        if test -n "$memo[1]"; and not test $d -nt $memo[1]
+        if test -n "$memo[1]" -a ! "$d" -nt "$memo[1]"
             set -a seen $memo[1]  # unchanged: still no marker
-        else if __venvd_has_marker $d
+            set -a seent ''
+            set -a args -a ! $d -nt $memo[1]
+        else if test -n "$mt[1]"; and contains -- $mt[1] (path mtime -- $d)
+            set -a seen ''  # the same mtime: still no marker
+            set -a seent $mt[1]
+            set -a md $d
+            set -a mv $mt[1]
+        else if __venvd_look $d
             set -g __venvd_found $d
+            set memo[1] ''
+            set mt[1] ''
             break
-        else if test -n "$_VENVD_NOW"; and not test $d -nt $_VENVD_NOW
-            set -a seen $_VENVD_NOW
         else
-            set -a seen ''
+            set -a seen $__venvd_seen[1]
+            set -a seent $__venvd_seen[2]
+            if test -n "$__venvd_seen[1]"
+                set -a args -a ! $d -nt $__venvd_seen[1]
+            else if test -n "$__venvd_seen[2]"
+                set -a md $d
+                set -a mv $__venvd_seen[2]
+            else
+                set all ''
+            end
         end
-        set -e memo[1]
+        set -e memo[1] mt[1]
         if test "$d" = /
             set -g __venvd_walked  # outside any project only $PWD's markers matter (checked each prompt)
+            set how t
             break
         end
         set -a __venvd_walked $d
     end
     # What was found stays with the parents (those not reached keep theirs).
-    set -g __venvd_up_1 $up
-    set -g __venvd_upm_1 $seen $memo
+    set -g __venvd_upm_$k $seen $memo
+    set -g __venvd_upt_$k $seent $mt
+    functions -e __venvd_w_$k
+    if test -n "$how" -a -n "$all"
+        __venvd_compile_walk $k $how $args -- $md -- $mv
+    else
+        functions -c __venvd_w_unknown __venvd_w_$k
+    end
     if test -z "$__venvd_found"
         test -z "$_VENVD_ROOT"
         return
@@ -455,36 +576,136 @@ function __venvd_walk
     return $result
 end
 
-# Whether $PWD holds a marker, with what the walk remembered of it.
-function __venvd_pwd_has_marker
-    if test "$PWD" = "$__venvd_up_for[1]" -a -n "$__venvd_upm_1[1]"
-        not test $PWD -nt $__venvd_upm_1[1]; and return 1
+# __venvd_w_<k> for the walk just made from slot k ($argv: k, how it ended, the stamps'
+# `test` arguments, --, the directories remembered by their mtime, --, those mtimes).
+function __venvd_compile_walk --argument-names k how
+    set -l args $argv[3..-1]
+    set -l at (contains -i -- -- $args)
+    set -l dirs $args[(math $at + 1)..-1]
+    set args $args[1..(math $at - 1)]
+    set at (contains -i -- -- $dirs)
+    set -l mtimes $dirs[(math $at + 1)..-1]
+    set dirs $dirs[1..(math $at - 1)]
+    set -l root (string escape -- "$_VENVD_ROOT")
+    set -l lines "function __venvd_w_$k"
+    if test $how = r
+        set -a lines "    test \"\$_VENVD_ROOT\" = $root; or return 2"
+    else
+        set -l v __venvd_up_$k
+        set -a lines "    contains -- \"\$_VENVD_ROOT\" "(string escape -- $$v | string join ' ')"; and return 2"
     end
-    __venvd_has_marker $PWD
+    set -a lines "    test "(string escape -- $args | string join ' ')"; or return 2"
+    if set -q dirs[1]
+        set -a lines "    path mtime -- "(string escape -- $dirs | string join ' ')" | read -l -a -z now" \
+            "    test \"\$now\" = "(string escape -- "$mtimes")"; or return 2"
+    end
+    set -a lines "    set -g __venvd_walked "(string escape -- $__venvd_walked | string join ' ')
+    if test $how = r
+        set -a lines "    set -g __venvd_found $root" '    return 0'
+    else
+        set -a lines '    test -z "$_VENVD_ROOT"'
+    end
+    printf '%s\n' $lines end | source
+end
+
+# Slot $argv[1] for $PWD, just looked into (no marker): its parents, none remembered yet.
+function __venvd_new_slot --argument-names k
+    set -l up
+    set -l memo
+    set -l at ''
+    for part in (string split -- / $PWD)
+        test -n "$part"; or continue
+        set at "$at/$part"
+        set -p up $at
+        set -a memo ''
+    end
+    set -a up /
+    set -a memo ''
+    set -g __venvd_upt_$k $memo
+    # $PWD was just looked into: no marker.
+    if test -n "$_VENVD_NOW"; and not test $PWD -nt $_VENVD_NOW
+        set memo[1] $_VENVD_NOW
+    end
+    set -g __venvd_up_for[$k] $PWD
+    set -g __venvd_up_$k $up
+    set -g __venvd_upm_$k $memo
+    functions -e __venvd_w_$k
+    functions -c __venvd_w_unknown __venvd_w_$k
+end
+
+# Look into directory $argv[1]: 0 for a marker; without one, __venvd_seen says how to
+# remember that: the clock stamp, or '' and its mtime, or '' '' (see __venvd_walk).
+function __venvd_look --argument-names d
+    set -l t
+    if test -n "$_VENVD_NOW"; and not test $d -nt $_VENVD_NOW
+        set t $_VENVD_NOW ''
+    else if test -n "$__venvd_mtime"
+        set t '' (path mtime -- $d; path mtime --relative -- $d)
+    end
+    __venvd_has_marker $d; and return 0
+    if test -n "$t[3]"; and test "$t[3]" -ge 2
+        set -g __venvd_seen '' $t[2]
+    else
+        set -g __venvd_seen "$t[1]" ''
+    end
+    return 1
+end
+
+# Whether $PWD holds a marker, with what the walk remembered of it (and a look remembered).
+function __venvd_pwd_has_marker
+    set -l k 1
+    if test "$PWD" != "$__venvd_up_for[1]"
+        set k 2
+        if test "$PWD" != "$__venvd_up_for[2]"
+            __venvd_has_marker $PWD
+            return
+        end
+    end
+    set -l v __venvd_upm_$k
+    set -l m $$v[1][1]
+    if test -n "$m" -a ! "$PWD" -nt "$m"
+        return 1
+    end
+    set v __venvd_upt_$k
+    set m $$v[1][1]
+    if test -n "$m"
+        path mtime -- $PWD | read -l now
+        test "$now" = "$m"; and return 1
+    end
+    __venvd_look $PWD; and return 0
+    set -g __venvd_upm_{$k}[1] $__venvd_seen[1]
+    set -g __venvd_upt_{$k}[1] $__venvd_seen[2]
+    return 1
 end
 
 # Is a prompt a no-op (same $PWD or same project root, same venv, no watched path changed)?
 # The slow half: after a cd (the walk), or outside a project (a marker appearing in $PWD
-# makes one); the watched paths are __venvd_check's.
+# makes one); the watched paths are those of __venvd_tref and __venvd_tchain.
 function __venvd_unchanged
     test "$VIRTUAL_ENV" = "$_VENVD_VE"; or return 1
     if test "$PWD" != "$_VENVD_PWD"
         __venvd_walk; or return 1
         set -g _VENVD_PWD $PWD
         set -g _VENVD_CHAIN $__venvd_walked
-        __venvd_build_check
+        __venvd_add_chain
     end
     # Outside a project, a marker appearing here (uv init, git clone .) makes one.
     if test -z "$_VENVD_ROOT"; and __venvd_pwd_has_marker
         return 1
     end
-    __venvd_check
+    test $$__venvd_tref $__venvd_tchain
 end
 
 function __venvd_hook --on-variable PWD --on-event fish_prompt
     set -l venvd_status $status
-    # The prompt where nothing changed inside a project: two comparisons and one test.
-    if test "$PWD" = "$_VENVD_PWD" -a "$VIRTUAL_ENV" = "$_VENVD_VE" -a -n "$_VENVD_ROOT"; and test $__venvd_targs
+    # The prompt where nothing changed inside a project: two comparisons and one test;
+    # outside one, a look at $PWD's markers too (what the walk remembered of it).
+    if test "$PWD" = "$_VENVD_PWD" -a "$VIRTUAL_ENV" = "$_VENVD_VE" -a -n "$_VENVD_ROOT"; and test $$__venvd_tref $__venvd_tchain
+        test -z "$_VENVD_SHOW_PROMPT$__venvd_prompt_on"; or __venvd_prompt
+        return $venvd_status
+    end
+    if test "$PWD" = "$_VENVD_PWD" -a "$VIRTUAL_ENV" = "$_VENVD_VE" -a -z "$_VENVD_ROOT"
+        and not __venvd_pwd_has_marker; and test $$__venvd_tref $__venvd_tchain
         test -z "$_VENVD_SHOW_PROMPT$__venvd_prompt_on"; or __venvd_prompt
         return $venvd_status
     end
