@@ -1,0 +1,162 @@
+"""fish's walk remembers a parent directory newer than the core's clock stamp (/tmp, $HOME:
+written all the time) by its mtime, with fish 3.6's `path mtime` (issue 12: a cd out of a
+project reads none of them again), and forgets it as soon as the directory changes, even
+within the second it was looked into. In a real fish under strace: the directory read or
+not, and the project a marker makes, as the user sees it."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.conftest import allow
+
+if TYPE_CHECKING:
+    from tests.shellharness import Shell
+
+pytestmark = pytest.mark.shells
+
+# What a fish glob does to a directory it reads (opendir); a stat or access does not open it.
+_READ = re.compile(r'openat\(AT_FDCWD, "(?P<dir>[^"]*)/", [^)]*O_DIRECTORY')
+
+
+def _fish_traced(tmp_path: Path, cwd: Path) -> "tuple[Shell, Path]":
+    """A fish with the hook, under strace, which logs every directory it opens."""
+    from tests.shellharness import SHELLS, shell_env
+    from tests.test_hot_path import _strace
+
+    strace = _strace()
+    trace = tmp_path / "strace.txt"
+
+    class Traced(SHELLS["fish"]):  # type: ignore[misc, valid-type]
+        def argv(self) -> list[str]:
+            return [strace, "-f", "-o", str(trace), "-e", "trace=openat", "--", *super().argv()]
+
+    shell = Traced(tmp_path / "rc", shell_env(), cwd)
+    shell.start()
+    return shell, trace
+
+
+def _read_since(trace: Path, start: int) -> set[str]:
+    lines = trace.read_text(errors="replace").splitlines()[start:]
+    return {m.group("dir") for m in map(_READ.search, lines) if m}
+
+
+def _lines(trace: Path) -> int:
+    return len(trace.read_text(errors="replace").splitlines())
+
+
+def _settle() -> None:
+    """Past the two seconds after which a directory's mtime (whole seconds) can be
+    remembered: anything written in it later has a later second."""
+    time.sleep(2.2)
+
+
+def test_a_parent_newer_than_the_clock_stamp_is_not_read_again_and_a_marker_in_it_is_noticed(
+        home: Path, tmp_path: Path) -> None:
+    shell, trace = _fish_traced(tmp_path, home)
+    try:
+        shell.run("true")
+        # Made after the hook loaded: newer than its clock stamp (as /tmp or $HOME usually are).
+        parent = home / "newer"
+        deep = parent / "a" / "b"
+        deep.mkdir(parents=True)
+        _settle()
+        for _ in range(2):  # walked up from deep: each parent looked into once, then remembered
+            shell.run("cd /")
+            shell.run(f"cd {shlex.quote(str(deep))}")
+        start = _lines(trace)
+        for _ in range(3):
+            shell.run("cd /")
+            shell.run(f"cd {shlex.quote(str(deep))}")
+        read = _read_since(trace, start)
+        assert not read & {str(parent), str(parent / "a"), str(home)}, sorted(read)
+        assert shell.getenv("VIRTUAL_ENV") is None
+
+        # A marker in the remembered parent: its mtime moves, so the next walk looks again.
+        (parent / ".python-version").write_text("3.12\n")
+        allow(parent)
+        shell.run("cd /")
+        out = shell.run(f"cd {shlex.quote(str(deep))}")
+        assert shell.getenv("VIRTUAL_ENV") == str(parent / ".venv"), out
+    finally:
+        shell.close()
+
+
+def test_a_marker_made_in_the_second_a_parent_was_looked_into_is_noticed(home: Path, tmp_path: Path) -> None:
+    from tests.shellharness import SHELLS, shell_env
+
+    with SHELLS["fish"](tmp_path / "rc", shell_env(), home) as shell:
+        parent = home / "fresh"
+        deep = parent / "a" / "b"
+        deep.mkdir(parents=True)
+        shell.run(f"cd {shlex.quote(str(deep))}")
+        for _ in range(10):
+            shell.run("cd /")
+            while time.time() % 1 > 0.3:  # at the start of a second
+                time.sleep(0.01)
+            (parent / "touched").write_text("")  # the parent's mtime: this second
+            second = int(parent.stat().st_mtime)
+            shell.run(f"cd {shlex.quote(str(deep))}")  # looked into in the same second
+            (parent / ".python-version").write_text("3.12\n")  # and a marker made in it
+            (parent / "touched").unlink()
+            if int(parent.stat().st_mtime) == second and int(time.time()) == second:
+                break
+            (parent / ".python-version").unlink()  # the second turned meanwhile: again
+        else:
+            pytest.skip("this machine never did a cd within one second")
+        allow(parent)
+        shell.run("cd /")
+        out = shell.run(f"cd {shlex.quote(str(deep))}")
+        assert shell.getenv("VIRTUAL_ENV") == str(parent / ".venv"), out
+
+
+def test_outside_a_project_pwd_newer_than_the_clock_stamp_is_not_read_at_each_prompt_until_it_changes(
+        home: Path, tmp_path: Path) -> None:
+    shell, trace = _fish_traced(tmp_path, home)
+    try:
+        here = home / "plain"
+        here.mkdir()  # after the hook loaded: newer than its clock stamp
+        _settle()
+        shell.run(f"cd {shlex.quote(str(here))}")
+        shell.run("true")
+        start = _lines(trace)
+        for _ in range(3):  # the no-op prompt outside a project
+            shell.run("true")
+        assert str(here) not in _read_since(trace, start)
+        allow(here)
+        (here / "requirements-dev.txt").write_text("")  # a marker of the glob kind
+        shell.run("true")
+        assert shell.getenv("VIRTUAL_ENV") == str(here / ".venv")
+    finally:
+        shell.close()
+
+
+def test_without_path_mtime_the_walk_reads_a_newer_parent_and_notices_a_marker(home: Path, tmp_path: Path) -> None:
+    # fish before 3.6 has no `path mtime`: such a parent is looked into at each walk.
+    shell, trace = _fish_traced(tmp_path, home)
+    try:
+        shell.run("set -g __venvd_mtime ''")
+        parent = home / "newer"
+        deep = parent / "a"
+        deep.mkdir(parents=True)
+        _settle()
+        for _ in range(2):
+            shell.run("cd /")
+            shell.run(f"cd {shlex.quote(str(deep))}")
+        start = _lines(trace)
+        shell.run("cd /")
+        shell.run(f"cd {shlex.quote(str(deep))}")
+        assert str(parent) in _read_since(trace, start)
+        (parent / ".python-version").write_text("3.12\n")
+        allow(parent)
+        shell.run("cd /")
+        shell.run(f"cd {shlex.quote(str(deep))}")
+        assert shell.getenv("VIRTUAL_ENV") == str(parent / ".venv")
+    finally:
+        shell.close()
