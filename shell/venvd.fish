@@ -41,7 +41,8 @@ end
 # applies them with builtins while every path they depend on has its stamp and every
 # variable they read its value. _VENVD_UNDO is the undo of the record in force, so
 # leaving is builtins too. (Command substitutions of builtins start no process in fish,
-# but each costs about as much as the rest of a cd: entering and leaving use none. What
+# but each costs about as much as the rest of a cd: entering and leaving use none, and
+# a walk past a parent remembered by its mtime one pipe into `read`, which costs less. What
 # needs arithmetic is done when an entry is filed: its watched paths, their stamps and
 # the `test` arguments that check them (__venvd_cw_<n>, __venvd_cs_<n>, __venvd_ca_<n>);
 # at its first use, its whole test is compiled into one function, __venvd_ck_<n>, and
@@ -126,9 +127,9 @@ end
 # and the directories walked inside the project (_VENVD_CHAIN), which count when newer
 # than the newest stamp (_VENVD_STAMP). Its `test` arguments are made again each time the
 # state changes: after the core's export (__venvd_targs0), an entry from the cache (its
-# own, __venvd_ca_<n>), leaving one (__venvd_targs0 again), named by __venvd_tref (a
-# list of some fifty words is not copied on a cd), then the chain's (__venvd_tchain,
-# made again by a cd within the project).
+# own, __venvd_ca_<n>), leaving one (__venvd_tnone: the "no project" stamp exists), named
+# by __venvd_tref (a list of some fifty words is not copied on a cd), then the chain's
+# (__venvd_tchain, made again by a cd within the project).
 set -g __venvd_targs0 -n ''
 set -g __venvd_tref __venvd_targs0
 set -g __venvd_tchain
@@ -419,8 +420,10 @@ if contains path (builtin -n)
         else
             path filter -q -- $argv[1]/$__venvd_markers_home; and return 0
         end
-        set -l found $argv[1]/requirements*.txt $argv[1]/pylock.*.toml  # a glob matching nothing is empty in `set`
-        set -q found[1]
+        # requirements*.txt and pylock.*.toml in one read of the directory (a glob matching
+        # nothing is empty in `set`; `string match` without a string would read stdin).
+        set -l found $argv[1]/*.t*
+        set -q found[1]; and string match -qr -- '/(?:requirements[^/]*\.txt|pylock\.[^/]*\.toml)\z' $found
     end
 else
     function __venvd_has_marker
@@ -432,8 +435,8 @@ else
         if test -e "$d/.python-version" -a "$d" != "$HOME"  # ~/.python-version alone is pyenv's
             return 0
         end
-        set -l found $d/requirements*.txt $d/pylock.*.toml  # a glob matching nothing is empty in `set`
-        set -q found[1]
+        set -l found $d/*.t*  # requirements*.txt and pylock.*.toml, one read (as above)
+        set -q found[1]; and string match -qr -- '/(?:requirements[^/]*\.txt|pylock\.[^/]*\.toml)\z' $found
     end
 end
 
@@ -450,11 +453,13 @@ end
 # stamp; while it still is not, nothing was created, removed or renamed in it, and the
 # answer stands: one `test` instead of a read of the directory. One newer than that stamp
 # (/tmp, $HOME: often written) is remembered, with fish 3.6's `path mtime` (whole
-# seconds), by its mtime, when that was at least two seconds before the look (taken just
-# before it, with the clock `path mtime --relative` reads): anything written in it since
-# has a later second (two, not one: the file system's clock may lag the one time()
-# reads by a tick), so while its mtime is the same the answer stands, for one
-# substitution instead of a read of the directory.
+# seconds; __venvd_mtime says it is there), by its mtime, when that was at least two
+# seconds before the look (`path mtime --relative`, read just before it): anything
+# written in it since has a later second, so while its mtime is the same the answer
+# stands, for a `path mtime` instead of a read of the directory. (Two seconds, not one:
+# the clock --relative reads, fish 4's the fine one, can be a tick ahead of the coarse
+# one the file system stamps with, so a write just after a look at x.001 may still be
+# stamped x-1.999.)
 # And the way the last walk from a slot went, compiled into __venvd_w_<k> (status 2:
 # not known): while every directory it went through was remembered and each still is (the
 # stamps' `test` arguments; the mtimes, one `path mtime`), and the root in force is the
@@ -483,28 +488,28 @@ end
 
 function __venvd_walk
     set -g __venvd_walked_for $PWD
-    set -g __venvd_walked
-    set -g __venvd_found ''
+    set -l k 1
     if test "$PWD" = "$_VENVD_ROOT"
+        set -g __venvd_walked
         set -g __venvd_found $PWD
         return 0
-    end
-    set -l k 1
-    if test "$PWD" != "$__venvd_up_for[1]"
+    else if test "$PWD" = "$__venvd_up_for[2]"
         set k 2
-        if test "$PWD" != "$__venvd_up_for[2]"
-            if __venvd_has_marker $PWD  # a cd into a project's root needs no more
-                set -g __venvd_found $PWD
-                return 1
-            end
-            test "$__venvd_up_last" = 1; or set k 1
-            __venvd_new_slot $k
+    else if test "$PWD" != "$__venvd_up_for[1]"
+        if __venvd_has_marker $PWD  # a cd into a project's root needs no more
+            set -g __venvd_walked
+            set -g __venvd_found $PWD
+            return 1
         end
+        test "$__venvd_up_last" = 1; and set k 2
+        __venvd_new_slot $k
     end
     set -g __venvd_up_last $k
     __venvd_w_$k
     set -l known $status
     test $known = 2; or return $known
+    set -g __venvd_walked
+    set -g __venvd_found ''
     set -l v __venvd_up_$k
     set -l up $$v
     set v __venvd_upm_$k
@@ -599,11 +604,13 @@ function __venvd_compile_walk --argument-names k how
         set -a lines "    path mtime -- "(string escape -- $dirs | string join ' ')" | read -l -a -z now" \
             "    test \"\$now\" = "(string escape -- "$mtimes")"; or return 2"
     end
-    set -a lines "    set -g __venvd_walked "(string escape -- $__venvd_walked | string join ' ')
+    set -l walked ''
+    set -q __venvd_walked[1]; and set walked (string escape -- $__venvd_walked | string join ' ')
+    set -a lines "    set -g __venvd_walked $walked"
     if test $how = r
         set -a lines "    set -g __venvd_found $root" '    return 0'
     else
-        set -a lines '    test -z "$_VENVD_ROOT"'
+        set -a lines "    set -g __venvd_found ''" '    test -z "$_VENVD_ROOT"'
     end
     printf '%s\n' $lines end | source
 end
@@ -634,7 +641,8 @@ function __venvd_new_slot --argument-names k
 end
 
 # Look into directory $argv[1]: 0 for a marker; without one, __venvd_seen says how to
-# remember that: the clock stamp, or '' and its mtime, or '' '' (see __venvd_walk).
+# remember that: the clock stamp, or '' and its mtime (read before the look), or '' ''
+# (see __venvd_walk).
 function __venvd_look --argument-names d
     set -l t
     if test -n "$_VENVD_NOW"; and not test $d -nt $_VENVD_NOW
@@ -699,13 +707,15 @@ end
 function __venvd_hook --on-variable PWD --on-event fish_prompt
     set -l venvd_status $status
     # The prompt where nothing changed inside a project: two comparisons and one test;
-    # outside one, a look at $PWD's markers too (what the walk remembered of it).
+    # outside one, $PWD's markers too (what the walk remembered of it).
     if test "$PWD" = "$_VENVD_PWD" -a "$VIRTUAL_ENV" = "$_VENVD_VE" -a -n "$_VENVD_ROOT"; and test $$__venvd_tref $__venvd_tchain
         test -z "$_VENVD_SHOW_PROMPT$__venvd_prompt_on"; or __venvd_prompt
         return $venvd_status
     end
-    if test "$PWD" = "$_VENVD_PWD" -a "$VIRTUAL_ENV" = "$_VENVD_VE" -a -z "$_VENVD_ROOT"
-        and not __venvd_pwd_has_marker; and test $$__venvd_tref $__venvd_tchain
+    # (Usually $PWD is slot 1's and remembered by the clock stamp; else __venvd_unchanged.)
+    if test "$PWD" = "$_VENVD_PWD" -a "$VIRTUAL_ENV" = "$_VENVD_VE" -a -z "$_VENVD_ROOT" \
+            -a "$PWD" = "$__venvd_up_for[1]" -a -n "$__venvd_upm_1[1]" -a ! "$PWD" -nt "$__venvd_upm_1[1]"
+        and test $$__venvd_tref $__venvd_tchain
         test -z "$_VENVD_SHOW_PROMPT$__venvd_prompt_on"; or __venvd_prompt
         return $venvd_status
     end
