@@ -1,8 +1,9 @@
 """fish's walk remembers a parent directory newer than the core's clock stamp (/tmp, $HOME:
 written all the time) by its mtime, with fish 3.6's `path mtime` (issue 12: a cd out of a
 project reads none of them again), and forgets it as soon as the directory changes, even
-within the second it was looked into. In a real fish under strace: the directory read or
-not, and the project a marker makes, as the user sees it."""
+within the second it was looked into; and it reads a directory once for the glob markers.
+In a real fish under strace: the directory read or not, and the project a marker makes,
+as the user sees it."""
 
 from __future__ import annotations
 
@@ -160,3 +161,29 @@ def test_without_path_mtime_the_walk_reads_a_newer_parent_and_notices_a_marker(h
         assert shell.getenv("VIRTUAL_ENV") == str(parent / ".venv")
     finally:
         shell.close()
+
+
+def test_the_glob_markers_are_found_in_one_read_and_near_misses_are_not_projects(home: Path, tmp_path: Path) -> None:
+    # requirements*.txt and pylock.*.toml are looked for with one glob of the directory: each
+    # makes a project (venvd speaks up: not allowed yet); a near miss asks nothing of it.
+    from tests.shellharness import SHELLS, shell_env
+    from tests.test_hot_path import _SPAWN, _strace, _traced
+
+    names = {"requirements-ci.txt": True, "requirements.txt": True, "pylock.dev.toml": True, "pylock..toml": True,
+             "requirements.txt.bak": False, "xrequirements.txt": False, "pylock.toml.orig": False,
+             "pylock.tomlx": False, "notes.txt": False, "pkg.tar.gz": False, "requirements.txt\n": False}
+    dirs = {}
+    for number, (name, _) in enumerate(names.items()):
+        dirs[name] = home / f"d{number}"
+        dirs[name].mkdir()
+        (dirs[name] / name).write_text("")
+    trace = tmp_path / "strace.txt"
+    with _traced(SHELLS["fish"], _strace(), trace)(tmp_path / "rc", shell_env(), home) as shell:
+        shell.run("true")
+        for name, is_project in names.items():
+            before = len(trace.read_text(errors="replace").splitlines())
+            out = shell.run(f"cd {shlex.quote(str(dirs[name]))}")
+            lines = trace.read_text(errors="replace").splitlines()[before:]
+            asked = [line for line in lines if _SPAWN.match(line) and "CLONE_THREAD" not in line]
+            assert bool(asked) == is_project and ("venvd:" in out) == is_project, (name, out, asked)
+            shell.run("cd ~")
