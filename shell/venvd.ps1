@@ -226,7 +226,8 @@ function global:_venvd_walk {
 # it was missing, so its appearing counts): any move of its mtime, backwards too (a file
 # replaced by an older copy, a checkout of an older blob), is a change. A path only venvd
 # and the venv's tools write (its stamp '-' and the stamp's path) only moves forward:
-# newer than the newest stamp ($Newest) is a change. A watched path gone is a change.
+# newer than its own stamp is a change (not "newer than the newest stamp": a file dated
+# in the future would hide it). A watched path gone is a change.
 function global:_venvd_paths_ok {
     param($Paths, $Stamps, [DateTime]$Newest)
     $venvd_stamps = @($Stamps)
@@ -249,7 +250,9 @@ function global:_venvd_paths_ok {
             $venvd_time = [System.IO.File]::GetLastWriteTimeUtc($venvd_file)
         }
         if ($venvd_own.StartsWith('-', [StringComparison]::Ordinal)) {
-            if ($venvd_time -gt $Newest) { return $false }
+            $venvd_own = $venvd_own.Substring(1)
+            if (-not [System.IO.File]::Exists($venvd_own)) { return $false }
+            if ($venvd_time -gt [System.IO.File]::GetLastWriteTimeUtc($venvd_own)) { return $false }
             continue
         }
         if (-not [System.IO.File]::Exists($venvd_own)) { return $false }

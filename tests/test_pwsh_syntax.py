@@ -387,3 +387,17 @@ def test_every_function_of_the_hook_is_global(pwsh, home):
     for name in ("_venvd_remember", "_venvd_cached", "_venvd_unchanged", "_venvd_walk", "_venvd_has_marker",
                  "_venvd_paths_ok", "_venvd_owned", "_venvd_plain_path", "_venvd_without_entry"):
         assert f"function global:{name} " in hook, name
+
+
+def test_a_path_only_venvd_writes_is_compared_with_its_own_stamp(pwsh, home):
+    # ('-' and its stamp: newer than that stamp is a change.) Compared with the newest stamp
+    # instead, a watched file dated in the future would hide a `venvd deny` made in another
+    # shell (the trust store's directory is one of these paths). No pwsh here to run it:
+    # the text of the branch is read.
+    hook = pwsh.hook(["/opt/venvd/bin/python"], "cache=/c")
+    body = hook[hook.index("function global:_venvd_paths_ok "):]
+    branch = body[body.index("if ($venvd_own.StartsWith('-'"):]
+    branch = branch[:branch.index("continue")]
+    assert "$venvd_own = $venvd_own.Substring(1)" in branch
+    assert "if ($venvd_time -gt [System.IO.File]::GetLastWriteTimeUtc($venvd_own)) { return $false }" in branch
+    assert "$Newest" not in branch

@@ -47,8 +47,8 @@ def test_a_path_only_venvd_writes_is_watched_one_way_with_its_exact_stamp_kept(t
     watch.add_own(str(own))
     watch.add_input(str(theirs))
     newest = watch.stamp(str(tmp_path / "stamps"))
-    # "-" and the stamp of its exact mtime: the hooks test "newer than the newest stamp";
-    # zsh, which reads mtimes itself (zstat), compares it exactly.
+    # "-" and the stamp of its exact mtime: the hooks test "newer than its stamp"; zsh,
+    # which reads mtimes itself (zstat), compares it exactly.
     assert watch.stamps[0] == OWN + newest and os.stat(newest).st_mtime_ns == 3 * 10**18
     assert os.stat(watch.stamps[1]).st_mtime_ns == 10**18
     # The hook's clock for directories it found no marker in: older than anything written after.

@@ -14,10 +14,10 @@ share one. Directories are watched too: a file created in or removed from a proj
 Paths only venvd and the venv's own tools write — directories, the venv's files and
 venvd's records directory (every record is written beside and renamed in, so the
 directory's mtime moves with each) — only ever move forward: for them the hook asks one
-question, "newer than the newest stamp?": their stamp is ``OWN`` followed by the stamp of
-their exact mtime (``-/…/stamps/N``), which a shell that can read mtimes itself (zsh's
-zstat) compares exactly. That is half the ``stat`` calls of the two-sided test, on every
-prompt. The files a person or git writes (the project's inputs, the user config, the
+question, "newer than its stamp?": their stamp is ``OWN`` followed by the stamp of their
+exact mtime (``-/…/stamps/N``), which a shell that can read mtimes itself (zsh's zstat)
+compares exactly. That is half the ``stat`` calls of the two-sided test, on every prompt.
+(Their own stamp, not the newest: a file dated in the future would hide their changes.) The files a person or git writes (the project's inputs, the user config, the
 interpreter) are compared with their own stamp both ways.
 
 ``stamp()`` also returns the stamp of the newest mtime: the directories the hook walks
@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 
 MISSING = ""  # the stamp of a path that did not exist
-OWN = "-"  # prefix of the stamp of a path that only moves forward: compared with the newest stamp
+OWN = "-"  # prefix of the stamp of a path that only moves forward: compared one way with its stamp
 
 
 class Watch:
@@ -54,7 +54,7 @@ class Watch:
 
     def add_own(self, path: str) -> None:
         """Watch a path whose mtime only moves forward (a directory, a file only venvd or
-        the venv's tools write): a change is "newer than the newest stamp"."""
+        the venv's tools write): a change is "newer than its stamp"."""
         if self._add(path):
             self._own.add(path)
 
