@@ -570,7 +570,7 @@ function __venvd_walk
     set -g __venvd_upt_$k $seent $mt
     functions -e __venvd_w_$k
     if test -n "$how" -a -n "$all"
-        __venvd_compile_walk $k $how $args -- $md -- $mv
+        __venvd_compile_walk $k $how (count $md) $md $mv $args
     else
         functions -c __venvd_w_unknown __venvd_w_$k
     end
@@ -581,16 +581,18 @@ function __venvd_walk
     return $result
 end
 
-# __venvd_w_<k> for the walk just made from slot k ($argv: k, how it ended, the stamps'
-# `test` arguments, --, the directories remembered by their mtime, --, those mtimes).
-function __venvd_compile_walk --argument-names k how
-    set -l args $argv[3..-1]
-    set -l at (contains -i -- -- $args)
-    set -l dirs $args[(math $at + 1)..-1]
-    set args $args[1..(math $at - 1)]
-    set at (contains -i -- -- $dirs)
-    set -l mtimes $dirs[(math $at + 1)..-1]
-    set dirs $dirs[1..(math $at - 1)]
+# __venvd_w_<k> for the walk just made from slot k ($argv: k, how it ended, the number N
+# of directories remembered by their mtime, those N directories, their N mtimes, then the
+# stamps' `test` arguments).
+function __venvd_compile_walk --argument-names k how n
+    set -l dirs
+    set -l mtimes
+    set -l args $argv[4..-1]
+    if test $n -gt 0
+        set dirs $args[1..$n]
+        set mtimes $args[(math $n + 1)..(math 2 \* $n)]
+        set args $args[(math 2 \* $n + 1)..-1]
+    end
     set -l root (string escape -- "$_VENVD_ROOT")
     set -l lines "function __venvd_w_$k"
     if test $how = r
@@ -801,3 +803,15 @@ end
 function __venvd_return
     return $argv[1]
 end
+
+# The functions a cd or a prompt runs, defined again, each from its own text (`functions`
+# prints a definition as fish reads it back; no process). At each block (`if`, `for`) and
+# call a function runs, fish counts the newlines before it in the text that defined the
+# function: from far down this file, some 30 KB (most of it these comments), that is about
+# 25 µs each time, from a text of its own about 1. (About 2 ms once, as the hook loads.)
+for __venvd_f in __venvd_hook __venvd_unchanged __venvd_walk __venvd_cached __venvd_has_marker \
+        __venvd_pwd_has_marker __venvd_look __venvd_new_slot __venvd_add_chain __venvd_is_ours \
+        __venvd_own_deactivate __venvd_give_back_deactivate __venvd_prompt __venvd_prompt_wanted
+    functions $__venvd_f | source
+end
+set -e __venvd_f

@@ -187,3 +187,18 @@ def test_the_glob_markers_are_found_in_one_read_and_near_misses_are_not_projects
             asked = [line for line in lines if _SPAWN.match(line) and "CLONE_THREAD" not in line]
             assert bool(asked) == is_project and ("venvd:" in out) == is_project, (name, out, asked)
             shell.run("cd ~")
+
+
+def test_the_functions_a_cd_runs_are_defined_each_from_a_text_of_its_own(home: Path, tmp_path: Path) -> None:
+    # fish counts the text before a function's definition at each call of it that runs a block
+    # or a call: from the end of the hook's text (30 KB, mostly comments) that was about 25 µs a
+    # call, several per cd. Defined again from a text of their own, they start at its line 2.
+    from tests.shellharness import SHELLS, shell_env
+
+    hot = ["__venvd_hook", "__venvd_unchanged", "__venvd_walk", "__venvd_cached", "__venvd_has_marker",
+           "__venvd_add_chain", "__venvd_own_deactivate", "__venvd_give_back_deactivate", "__venvd_is_ours"]
+    with SHELLS["fish"](tmp_path / "rc", shell_env(), home) as shell:
+        out = shell.run("for f in " + " ".join(hot) + "; printf '%s %s\\n' $f (functions --details --verbose $f)[3]; end")
+    lines = dict(line.split() for line in out.splitlines() if line.strip())
+    assert set(lines) == set(hot), out
+    assert all(int(at) <= 2 for at in lines.values()), lines
