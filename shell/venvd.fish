@@ -81,7 +81,7 @@ function __venvd_remember
         end
         set -g __venvd_cw_$n $files
         set -g __venvd_cs_$n $stamps
-        __venvd_test_args $_VENVD_ENTRY[7] $files $stamps
+        __venvd_test_args $_VENVD_ENTRY[7] $_VENVD_ENTRY[1] $files $stamps
         set -g __venvd_ca_$n $__venvd_args
         set -g __venvd_nowhere $_VENVD_ENTRY[8]
         set -g __venvd_tnone -n "$__venvd_nowhere" -a -e "$__venvd_nowhere"  # leaving: its test
@@ -90,18 +90,25 @@ function __venvd_remember
 end
 
 # The `test` arguments, in __venvd_args, that hold while nothing changed: the newest stamp
-# $argv[1] exists, and each watched path that follows (paths, then as many stamps) is as
-# it was. Each watched path has a stamp with exactly the mtime it had (src/venvd/watch.py),
-# so an mtime that moved either way counts (`cp -p` of an older file, `git checkout`); an
-# empty stamp means "was missing", so its appearing counts; a path only venvd and the
-# venv's tools write (stamp "-…") only moves forward: newer than the newest stamp counts.
-# fish's -nt is true when only the first file exists and -ot when only the second does,
-# so a deleted path or a forgotten stamp counts too (both gone: the deletion changed a
-# watched directory). A list, not text: each argument is one word, nothing to quote.
+# $argv[1] exists, and each watched path that follows the project root $argv[2] (paths,
+# then as many stamps) is as it was. Each watched path has a stamp with exactly the mtime
+# it had (src/venvd/watch.py), so an mtime that moved either way counts (`cp -p` of an
+# older file, `git checkout`); an empty stamp means "was missing", so its appearing
+# counts; a path only venvd and the venv's tools write (stamp "-" and the stamp of its
+# exact mtime: directories, venvd's records directory, the trust store's directory) only
+# moves forward: newer than its own stamp counts (not the newest, which a file dated in
+# the future would make a future one, hiding a `venvd deny`). fish's -nt is true when only
+# the first file exists and -ot when only the second does, so a deleted path or a
+# forgotten stamp counts too (both gone: the deletion changed a watched directory); a
+# path only venvd writes that is gone is seen by the watched directory it was in, and
+# outside the project, where none is watched (the trust store's), -e asks too. A list,
+# not text: each argument is one word, nothing to quote.
 function __venvd_test_args
     set -l newest $argv[1]
+    set -l root $argv[2]
+    set -l inside (math (string length -- "$root") + 1)
     set -g __venvd_args -n "$newest" -a -e "$newest"
-    set -l files $argv[2..-1]
+    set -l files $argv[3..-1]
     set -l stamps
     set -l half (count $files)
     if test $half -gt 1
@@ -115,7 +122,11 @@ function __venvd_test_args
         if test -z "$stamps[1]"
             set -a __venvd_args -a ! -e $f
         else if string match -q -- '-*' $stamps[1]
-            set -a __venvd_args -a ! $f -nt $newest
+            set -l head (string sub -l $inside -- $f | string collect -N)  # a name may hold newlines
+            if test -z "$root"; or begin; test "$f" != "$root"; and test "$head" != "$root/"; end
+                set -a __venvd_args -a -e $f
+            end
+            set -a __venvd_args -a ! $f -nt (string sub -s 2 -- $stamps[1])
         else
             set -a __venvd_args -a ! $f -nt $stamps[1] -a ! $f -ot $stamps[1]
         end
@@ -134,7 +145,7 @@ set -g __venvd_targs0 -n ''
 set -g __venvd_tref __venvd_targs0
 set -g __venvd_tchain
 function __venvd_build_check
-    __venvd_test_args "$_VENVD_STAMP" $_VENVD_WATCH $_VENVD_STAMPS
+    __venvd_test_args "$_VENVD_STAMP" "$_VENVD_ROOT" $_VENVD_WATCH $_VENVD_STAMPS
     set -g __venvd_targs0 $__venvd_args
     set -g __venvd_tref __venvd_targs0
     __venvd_add_chain

@@ -1,5 +1,5 @@
 """What the no-op prompt's compiled test notices, now that it asks fewer stat calls (issue 6's
-budget: a no-op prompt adds at most 0.1 ms), in real bash and zsh.
+budget: a no-op prompt adds at most 0.1 ms), in real bash, zsh and fish.
 
 The trust store's directory is watched one way (only venvd writes it, by renaming lists in):
 bash compares it with its own stamp, not with the newest one, so a watched file dated in
@@ -23,7 +23,7 @@ from tests.conftest import make_project, need_python, venvd_script, which_shell
 
 pytestmark = pytest.mark.shells
 
-HOOKED = ["bash", "zsh"]
+HOOKED = ["bash", "zsh", "fish"]
 
 
 def _venvd(*args: str) -> None:
