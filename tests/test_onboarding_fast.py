@@ -133,8 +133,8 @@ def test_a_first_entry_into_a_uv_lock_project_imports_no_toml_parser(home: Path,
     project = locked_project(home / "proj")
     # The hook's own command line (python -I -S -c ...), reporting what it imported.
     *argv, code = launcher()
-    assert code.endswith("sys.exit(main())"), code
-    code = (code[:-len("sys.exit(main())")] + "sys.argv = ['venvd', 'export', 'json']\n"
+    assert code.endswith("from venvd.cli import launched; launched()"), code
+    code = (code[:-len("launched; launched()")] + "main; sys.argv = ['venvd', 'export', 'json']\n"
             "try:\n    main()\nfinally:\n"
             "    print('IMPORTED', *sorted(m for m in ('tomllib', 'tomli', 'typing', 'venvd.toolpython')"
             " if m in sys.modules), file=sys.stderr)\n").replace("; ", "\n")

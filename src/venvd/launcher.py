@@ -32,5 +32,5 @@ def launcher() -> list[str]:
     library, as site would. Commands other than ``export`` run ``site.main()`` first
     (cli.py), so they see the full environment.
     """
-    code = f"import sys; sys.path.extend({import_roots()!r}); from venvd.cli import main; sys.exit(main())"
+    code = f"import sys; sys.path.extend({import_roots()!r}); from venvd.cli import launched; launched()"
     return [sys.executable, "-I", "-S", "-c", code]
