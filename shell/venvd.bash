@@ -280,25 +280,68 @@ for _venvd_w in "${_venvd_markers[@]}"; do
 done
 eval "_venvd_has_fixed_marker() { $_venvd_m ]]; }"
 unset _venvd_m _venvd_w
-# A directory found without a marker is remembered (_VENVD_NM) with the stamp _VENVD_NOW
-# the core (or `venvd hook`) made last (watch.now_stamp: older than anything written
-# since), when it is not newer than that stamp: while it still is not, nothing was
-# created, removed or renamed in it, and the answer stands. Two stat calls instead of a
-# dozen and a read of the directory (~100 us for /tmp), on every cd that walks past it
-# and every prompt outside a project.
+# A directory found without a marker is remembered (_VENVD_NM) against a reference file
+# R: while it is not newer than R, nothing was created, removed or renamed in it since it
+# was read, and the answer stands. Two stat calls instead of a dozen and a read of the
+# directory (~100 us for /tmp, more for a big $HOME), on every cd that walks past it and
+# every prompt outside a project. R is sound when (a) the directory was not newer than R
+# when read, and (b) any later change of it gets an mtime newer than R's.
+# R is first the stamp _VENVD_NOW the core (or `venvd hook`) made last (watch.now_stamp:
+# older than anything written since, so (b) holds), when the directory is not newer than
+# it: no write. /tmp and $HOME usually are newer (uv leaves lock files in /tmp): for them
+# R is this shell's own clock file (_VENVD_CLOCK, in the stamps directory, made with a
+# redirection: no process), and (b) is asked of the kernel: a probe P is written just
+# before the read, and P newer than R says the read began in a later clock tick than R
+# was written, so any later change of the directory gets an mtime newer than R's (file
+# mtimes come from the kernel's coarse clock, one for every file). A new clock file is
+# made after a read that could not be remembered because the directory was newer than R
+# (or there was no R yet); the next look, a tick later, can remember it. A failed write
+# (a read-only or full cache) means nothing is remembered against the shell's clock, and
+# says nothing: the group's stderr goes nowhere.
+# A clock file is never written again while a memo may name it (its mtime would move
+# forward past changes the memo must see): its name is this process's and this load's
+# (bash.$BASHPID.<random>.<slot>, the probe .p: a subshell writes names of its own, and
+# forgets the memos it copied, which name its parent's) and the slots go round eight,
+# coming back to the first forgetting every memo. A clock file removed meanwhile (by anyone: the core prunes none of them)
+# makes the directory newer than it for bash's -nt, so it is read again: removing them
+# is always safe.
+# This holds for file systems stamping with this machine's clock finer than a second (all
+# the usual ones); one stamping whole seconds (ext3, vfat) or a server's clock (NFS) can
+# miss a change made in the tick R was written, as it can miss one in _VENVD_NOW's.
 _VENVD_NOW=@VENVD_NOW@
+_VENVD_CLOCK= _VENVD_CLOCKN=0 _VENVD_CLOCKID=$RANDOM _VENVD_CLOCKOFF= _VENVD_CLOCKPID=$BASHPID
 _venvd_has_marker() {
-  local _venvd_m=
-  [[ -z ${_VENVD_CN+x} ]] || _venvd_m=${_VENVD_NM[$1]-}  # (bash 4.4+, as the cache)
-  if [[ -n $_venvd_m ]] && ! [[ $1 -nt $_venvd_m ]]; then return 1; fi  # (-nt: also when it is gone)
+  local _venvd_m= _venvd_r= _venvd_p=
+  if [[ -n ${_VENVD_CN+x} ]]; then  # (bash 4.4+, as the cache)
+    if [[ $_VENVD_CLOCKPID != "$BASHPID" ]]; then  # a subshell: its parent may write again
+      _VENVD_NM=() _VENVD_CLOCK= _VENVD_CLOCKPID=$BASHPID  # the clock files its memos name
+    fi
+    _venvd_m=${_VENVD_NM[$1]-}
+    if [[ -n $_venvd_m ]] && ! [[ $1 -nt $_venvd_m ]]; then return 1; fi  # (-nt: also when it is gone)
+    if [[ -z ${_VENVD_NOW-} ]]; then
+      :  # no stamps directory known: nothing is remembered
+    elif ! [[ $1 -nt $_VENVD_NOW ]]; then
+      _venvd_r=$_VENVD_NOW
+    elif [[ $_VENVD_CLOCKOFF != "$_VENVD_NOW" ]]; then
+      _venvd_p=${_VENVD_NOW%/*}/bash.$BASHPID.$_VENVD_CLOCKID
+      if [[ -n $_VENVD_CLOCK ]] && { : >| "$_venvd_p.p"; } 2>/dev/null && [[ $_venvd_p.p -nt $_VENVD_CLOCK ]]; then
+        _venvd_r=$_VENVD_CLOCK
+      fi
+    fi
+  fi
   _venvd_has_fixed_marker "$1" && return 0
   [[ -e $1/.python-version && $1 != "${HOME-}" ]] && return 0  # ~/.python-version alone is pyenv's
   for _venvd_m in "$1"/[pr][ey]*.t[xo][tm]*; do  # failglob and nocasematch are off here
     [[ ( $_venvd_m == "$1"/requirements*.txt || $_venvd_m == "$1"/pylock.*.toml ) && -e $_venvd_m ]] && return 0
   done
-  if [[ -n ${_VENVD_CN+x} && -n ${_VENVD_NOW-} ]] && ! [[ $1 -nt $_VENVD_NOW ]]; then
+  if [[ -n $_venvd_r ]] && ! [[ $1 -nt $_venvd_r ]]; then
     (( ${#_VENVD_NM[@]} < 4096 )) || _VENVD_NM=()
-    _VENVD_NM[$1]=$_VENVD_NOW
+    _VENVD_NM[$1]=$_venvd_r
+  elif [[ -n $_venvd_p && ( -z $_VENVD_CLOCK || $1 -nt $_VENVD_CLOCK ) ]]; then
+    (( ++_VENVD_CLOCKN % 8 )) || _VENVD_NM=()  # the slots' names come round: no memo names them
+    _venvd_p+=.$(( _VENVD_CLOCKN % 8 ))
+    # Not written: none tried again until the core makes a new _VENVD_NOW.
+    if { : >| "$_venvd_p"; } 2>/dev/null; then _VENVD_CLOCK=$_venvd_p; else _VENVD_CLOCK= _VENVD_CLOCKOFF=$_VENVD_NOW; fi
   fi
   return 1
 }
