@@ -31,6 +31,7 @@ from .watch import Watch, hook_clock
 
 OFF_VAR = "_VENVD_OFF"  # projects turned off in this shell session
 TOLD_VAR = "_VENVD_TOLD"  # untrusted projects already announced in this session
+STAMPS_TOLD = ":stamps"  # in TOLD_VAR: the stamps could not be written (never a path: no ":" start)
 INPUT_NAMES = (".python-version", ".python-versions", "pyproject.toml", "venvd.toml")
 KEEP = object()  # "leave the environment as it is"
 
@@ -424,7 +425,17 @@ def compute(environ: Mapping[str, str], mode: Optional[str] = None) -> Change:
     state["_VENVD_CHAIN"] = []
     state["_VENVD_VE"] = (env["VIRTUAL_ENV"] if "VIRTUAL_ENV" in env else active) or ""
     state["_VENVD_WATCH"] = watch.paths
-    state["_VENVD_STAMP"] = watch.stamp(os.path.join(cache_dir(), "stamps"))
+    stamp_dir = os.path.join(cache_dir(), "stamps")
+    try:
+        state["_VENVD_STAMP"] = watch.stamp(stamp_dir)
+    except OSError as exc:
+        # No stamps, no no-op test: every prompt asks the core (right, only slower). Said
+        # once per shell (the "told" list, as for untrusted projects).
+        state["_VENVD_STAMP"] = ""
+        if STAMPS_TOLD not in told:
+            told.append(STAMPS_TOLD)
+            say(f"cannot write its stamps in {display_path(stamp_dir)} ({exc.strerror}): every prompt "
+                "runs venvd until it can; make that directory writable or set VENVD_CACHE_DIR")
     state["_VENVD_STAMPS"] = watch.stamps  # one per watched path: its exact mtime
     state["_VENVD_NOW"] = hook_clock(cache_dir())  # for directories the hook finds no marker in
     # `prompt = true` (user config): the hook shows "(name) " before the prompt. Said at every
@@ -459,7 +470,7 @@ def _cache_state(state: dict, environ: Mapping[str, str], env: Mapping[str, Opti
     if project is not None:
         plain = (isinstance(target, Target) and mode is None and not manual and project.member is None
                  and getattr(options, "outcome", None) in PLAIN_OUTCOMES and ui.said == said
-                 and not str(state["_VENVD_STAMP"]).endswith(".pending"))
+                 and state["_VENVD_STAMP"] and not str(state["_VENVD_STAMP"]).endswith(".pending"))
         entry = [project.root]
         if plain:
             walked = []

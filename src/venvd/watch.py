@@ -180,17 +180,29 @@ def time_ns() -> int:
 
 
 STAMP_LIFETIME_NS = 30 * 24 * 3600 * 10**9
+SHELL_CLOCK_PREFIXES = ("bash.",)  # the hooks' clock files (shell/venvd.bash)
+SHELL_CLOCK_LIFETIME_NS = 24 * 3600 * 10**9
 
 
 def _forget_old_stamps(stamp_dir: str, keep: "set[str]") -> None:
     """Remove stamps made more than a month ago: their atime says when they were made
     (nothing reads them; their name and mtime are a watched path's, which can be years
-    old). A shell whose stamp is gone simply runs ``venvd export`` once more."""
+    old). A shell whose stamp is gone simply runs ``venvd export`` once more. Also the
+    shells' own clock files (bash's ``bash.PID.TAG.N``, written by a redirection to say
+    "now") not written for a day: a shell still using one reads a directory once more."""
     import time
 
-    cutoff = time.time_ns() - STAMP_LIFETIME_NS
+    now = time.time_ns()
+    cutoff = now - STAMP_LIFETIME_NS
     for name in os.listdir(stamp_dir):
         path = os.path.join(stamp_dir, name)
+        if name.startswith(SHELL_CLOCK_PREFIXES):
+            try:
+                if os.stat(path).st_mtime_ns < now - SHELL_CLOCK_LIFETIME_NS:
+                    os.unlink(path)
+            except OSError:
+                pass
+            continue
         if not name.lstrip("-").isdigit() or path in keep:
             continue
         try:
