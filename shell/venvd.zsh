@@ -47,7 +47,7 @@ _venvd_export() {
 # force, so leaving is builtins too.
 typeset -gA _VENVD_CI  # root -> n: the entry is the array _VENVD_CE_<n>
 typeset -gA _VENVD_CT  # n -> 1 once the entry's test is compiled (_venvd_compile)
-typeset -gA _VENVD_NM  # directory -> stamp: found without a marker (_venvd_has_marker)
+typeset -gA _VENVD_NM  # directory -> stamp or mtime: found without a marker (_venvd_has_marker)
 typeset -g _VENVD_CN=0 _VENVD_NOWHERE=
 typeset -ga _VENVD_ENTRY _VENVD_UNDO
 
@@ -263,20 +263,56 @@ _venvd_markers=(@VENVD_MARKERS@)
 # created, removed or renamed in it, and the answer stands. Two stat calls instead of a
 # dozen and a read of the directory, on every cd that walks past it and every prompt
 # outside a project.
+# One newer than that stamp (/tmp, $HOME: written all the time; the stamp is handed out
+# again for ten minutes) is remembered by its mtime instead, as zstat -r -g -F %N spells
+# it ("seconds (nanoseconds)"), taken before the look: while zstat gives the same, the
+# answer stands (one stat call); any other (or none: the directory gone) and it is read
+# again. Only an mtime old enough: any change made after the zstat must get a different
+# one. The kernel stamps a write with its coarse clock, up to a tick (a few ms) behind
+# the fine one, and a file system keeps its own granularity: nanoseconds mostly, 10 ms
+# (exFAT), whole seconds (ext3, ext4 with small inodes, HFS+), even seconds (FAT). So
+# the mtime must be older than a time read before the zstat ($EPOCHSECONDS: time(), at
+# or behind the fine clock; read first, so a pause before the zstat only makes it
+# stricter) by more than a tick plus that granularity: 1 s when the mtime has
+# nanoseconds (only a file system finer than a second gives any), 3 s when it has none
+# (whole or even seconds, as such a file system spells every mtime). A directory written in the
+# last few seconds is simply read again until it is that old. (An mtime set back by
+# hand, touch -d, to the one remembered is not noticed; nor is it by the stamp's -nt.)
+# A directory gone: zstat's error goes to /dev/null, not to a closed stderr (2>&-), which
+# leaves zsh's stderr in error: the user's next messages are lost, or "zsh: write error".
+# Without zstat or zsh/datetime, only the stamp is used.
 typeset -g _VENVD_NOW=@VENVD_NOW@
+zmodload -F zsh/stat b:zstat 2>/dev/null || :
+zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null || :
+typeset -g _VENVD_MT=
+if (( ${+builtins[zstat]} )) && [[ ${(t)EPOCHSECONDS-} == *special* ]]; then _VENVD_MT=1; fi
+typeset -ga _VENVD_ZD  # the mtime zstat read (a global made once, as _VENVD_ZM)
 _venvd_has_marker() {
   emulate -L zsh
   setopt null_glob
-  local _venvd_m=${_VENVD_NM[$1]-}
-  if [[ -n $_venvd_m && -e $_venvd_m ]] && ! [[ $1 -nt $_venvd_m ]]; then return 1; fi
+  local _venvd_m=${_VENVD_NM[$1]-} _venvd_s= _venvd_z=
+  if [[ $_venvd_m == */* && -e $_venvd_m ]] && ! [[ $1 -nt $_venvd_m ]]; then return 1; fi  # a stamp (a path)
+  if [[ -n $_VENVD_MT ]]; then
+    _venvd_s=${EPOCHSECONDS-}  # before the zstat (see above)
+    if builtin zstat -r -g -A _VENVD_ZD -F %N +mtime -- "$1" 2>/dev/null; then
+      _venvd_z=$_VENVD_ZD[1]
+      [[ $_venvd_z != "$_venvd_m" ]] || return 1  # the same mtime: still no marker
+    fi
+  fi
   _venvd_has_fixed_marker "$1" && return 0
   [[ -e $1/.python-version && $1 != "${HOME-}" ]] && return 0  # ~/.python-version alone is pyenv's
   for _venvd_m in $1/[pr][ey]*.t[xo][tm]*; do
     [[ ( $_venvd_m == $1/requirements*.txt || $_venvd_m == $1/pylock.*.toml ) && -e $_venvd_m ]] && return 0
   done
+  (( ${#_VENVD_NM} < 4096 )) || _VENVD_NM=()
+  _venvd_m=1  # the margin (see above)
+  [[ $_venvd_z != *" (000000000)" ]] || _venvd_m=3
   if [[ -n ${_VENVD_NOW-} && -e $_VENVD_NOW ]] && ! [[ $1 -nt $_VENVD_NOW ]]; then
-    (( ${#_VENVD_NM} < 4096 )) || _VENVD_NM=()
     _VENVD_NM[$1]=$_VENVD_NOW
+  elif [[ -n $_venvd_z ]] && (( ${_venvd_z%% *} + _venvd_m < _venvd_s )); then
+    _VENVD_NM[$1]=$_venvd_z
+  elif [[ -n ${_VENVD_NM[$1]-} ]]; then
+    _VENVD_NM[$1]=  # what was remembered no longer holds
   fi
   return 1
 }
