@@ -373,8 +373,9 @@ _venvd_decide() {
 # (`cp -p`, a `git checkout` of an older blob), and a path gone (zstat fails) count, for
 # the files a person writes and for what only venvd and the venv's tools write (stamp
 # "-…") alike: one stat call per path, not two or four, and no stamp file read. zstat's
-# -g (UTC) reads no time zone file (the local time would, twice per path); 2>&- keeps a
-# gone path's error off the terminal (cheaper than opening /dev/null). An empty stamp means
+# -g (UTC) reads no time zone file (the local time would, twice per path); 2>/dev/null
+# keeps a gone path's error off the terminal (not 2>&-: zsh then marks its own stderr as
+# failed, and the user's next error comes with a "zsh: write error"). An empty stamp means
 # "was missing", so its appearing counts. The directories walked inside the project
 # (_VENVD_CHAIN) count when newer than the newest stamp, whose existence says the state
 # is whole (while a sync runs in the background it names one that never exists; zsh's -nt
@@ -398,7 +399,7 @@ _venvd_build_check() {
     _venvd_t="-n ''"  # no state: the core decides
   fi
   if (( ${#_venvd_zpaths} )); then
-    _venvd_z=" && builtin zstat -g -A _VENVD_ZM -F %Y%m%d%H%M%S%N +mtime -- ${(j: :)${(qq)_venvd_zpaths[@]}} 2>&-"
+    _venvd_z=" && builtin zstat -g -A _VENVD_ZM -F %Y%m%d%H%M%S%N +mtime -- ${(j: :)${(qq)_venvd_zpaths[@]}} 2>/dev/null"
     _venvd_z+=" && [[ \${(j: :)_VENVD_ZM[@]} == ${(qq)_venvd_want# } ]]"
   fi
   # eval, not functions[...]=: that stores the text without decoding it, and a name's

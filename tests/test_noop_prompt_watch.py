@@ -94,3 +94,20 @@ def test_zsh_reads_mtimes_the_same_in_any_time_zone_and_forks_nothing(home: Path
         shell.run("true")
         lines = trace.read_text(errors="replace").splitlines()[before:]
     assert any(_SPAWN.match(line) for line in lines), "a 1 ns move of a watched file's mtime goes to the core"
+
+
+@pytest.mark.parametrize("shell_name", HOOKED)
+def test_a_watched_file_removed_leaves_the_users_next_error_whole(open_shell, home: Path, shell_name: str) -> None:
+    # zsh's no-op test reads every watched path with one zstat, whose error on a path that is
+    # gone must go nowhere; with its stderr closed (2>&-) zsh marked its own stderr as failed:
+    # the user's next error came out as "zsh: write error", their message lost.
+    need_python("3.12")
+    project = make_project(home / "proj", "3.12")
+    (project / "requirements.txt").write_text("")
+    shell = open_shell(cwd=project)
+    assert shell.getenv("VIRTUAL_ENV") == str(project / ".venv")
+    assert shell.run("true") == ""
+    (project / "requirements.txt").unlink()
+    shell.run("true")
+    after = shell.run("cd /nonexistent-venvd-dir")
+    assert "nonexistent-venvd-dir" in after and "write error" not in after, after
