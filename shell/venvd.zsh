@@ -383,6 +383,7 @@ _venvd_decide() {
 # the stamp files (and -e tests, for the same reason).
 zmodload -F zsh/stat b:zstat 2>/dev/null
 typeset -ga _VENVD_ZM  # the mtimes zstat read (a global made once: no array is made per prompt)
+typeset -gA _VENVD_UTCS  # stamp name -> its mtime as zstat -g spells it (_venvd_utc), made once
 _venvd_check() { return 1; }
 _venvd_build_check() {
   emulate -L zsh
@@ -436,8 +437,12 @@ _venvd_watch_test() {
       _venvd_w+=" && ! -e ${(qq)_venvd_f}"
     elif (( $1 )) && [[ -n ${_venvd_s:t} && ${_venvd_s:t} != *[!0-9]* ]]; then
       _venvd_zpaths+=("$_venvd_f")
-      _venvd_utc ${_venvd_s:t}
-      _venvd_want+=" $REPLY"
+      if (( ! ${+_VENVD_UTCS[${_venvd_s:t}]} )); then  # each stamp spelled once (~25 us a time)
+        (( ${#_VENVD_UTCS} < 4096 )) || _VENVD_UTCS=()
+        _venvd_utc ${_venvd_s:t}
+        _VENVD_UTCS[${_venvd_s:t}]=$REPLY
+      fi
+      _venvd_want+=" ${_VENVD_UTCS[${_venvd_s:t}]}"
     elif [[ $_venvd_s == -* ]]; then
       _venvd_w+=" && ! ${(qq)_venvd_f} -nt ${(qq)2}"
     else
