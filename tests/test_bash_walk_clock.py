@@ -6,7 +6,6 @@ directory read or not, and the project a marker makes, as the user sees it."""
 
 from __future__ import annotations
 
-import re
 import shlex
 import subprocess
 import time
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.conftest import allow
+from tests.dirreads import dirs_read as _read, spawned as _spawned, trace_lines as _lines, traced_shell
 from tests.test_venv_ownership import read_only  # noqa: F401  (a fixture)
 
 if TYPE_CHECKING:
@@ -23,40 +23,8 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.shells
 
-# What a bash glob does to a directory it reads (opendir); a stat or access does not open it.
-_READ = re.compile(r'openat\(AT_FDCWD, "(?P<dir>[^"]*)", [^)]*O_DIRECTORY')
-
-
 def _bash_traced(tmp_path: Path, cwd: Path, env: "dict[str, str] | None" = None) -> "tuple[Shell, Path]":
-    """A bash with the hook, under strace, which logs every directory it opens."""
-    from tests.shellharness import SHELLS, shell_env
-    from tests.test_hot_path import _strace
-
-    strace = _strace()
-    trace = tmp_path / "strace.txt"
-
-    class Traced(SHELLS["bash"]):  # type: ignore[misc, valid-type]
-        def argv(self) -> list[str]:
-            return [strace, "-f", "-o", str(trace), "-e", "trace=openat,clone,clone3,fork,vfork,execve", "--",
-                    *super().argv()]
-
-    shell = Traced(tmp_path / "rc", env if env is not None else shell_env(), cwd)
-    shell.start()
-    return shell, trace
-
-
-def _lines(trace: Path) -> list[str]:
-    return trace.read_text(errors="replace").splitlines()
-
-
-def _read(lines: list[str]) -> set[str]:
-    return {m.group("dir").rstrip("/") or "/" for m in map(_READ.search, lines) if m}
-
-
-def _spawned(lines: list[str]) -> list[str]:
-    from tests.test_hot_path import _SPAWN
-
-    return [line for line in lines if (_SPAWN.match(line) and "CLONE_THREAD" not in line) or "execve(" in line]
+    return traced_shell("bash", tmp_path, cwd, env)
 
 
 def _newer_tree(home: Path, name: str) -> "tuple[Path, Path]":

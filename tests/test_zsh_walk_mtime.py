@@ -8,7 +8,6 @@ as the user sees it."""
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import shutil
 import time
@@ -18,36 +17,15 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.conftest import allow
+from tests.dirreads import dirs_read_since as _read_since, traced_shell
 
 if TYPE_CHECKING:
     from tests.shellharness import Shell
 
 pytestmark = pytest.mark.shells
 
-# What zsh's glob does to a directory it reads (opendir); a stat or access does not open it.
-_READ = re.compile(r'openat\(AT_FDCWD, "(?P<dir>[^"]*?)/?", [^)]*O_DIRECTORY')
-
-
 def _zsh_traced(tmp_path: Path, cwd: Path) -> "tuple[Shell, Path]":
-    """A zsh with the hook, under strace, which logs every directory it opens."""
-    from tests.shellharness import SHELLS, shell_env
-    from tests.test_hot_path import _strace
-
-    strace = _strace()
-    trace = tmp_path / "strace.txt"
-
-    class Traced(SHELLS["zsh"]):  # type: ignore[misc, valid-type]
-        def argv(self) -> list[str]:
-            return [strace, "-f", "-o", str(trace), "-e", "trace=openat", "--", *super().argv()]
-
-    shell = Traced(tmp_path / "rc", shell_env(), cwd)
-    shell.start()
-    return shell, trace
-
-
-def _read_since(trace: Path, start: int) -> set[str]:
-    lines = trace.read_text(errors="replace").splitlines()[start:]
-    return {m.group("dir") or "/" for m in map(_READ.search, lines) if m}
+    return traced_shell("zsh", tmp_path, cwd)
 
 
 def _lines(trace: Path) -> int:
