@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.shells
 
+
 def _bash_traced(tmp_path: Path, cwd: Path, env: "dict[str, str] | None" = None) -> "tuple[Shell, Path]":
     return traced_shell("bash", tmp_path, cwd, env)
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.shells
 
+
 def _fish_traced(tmp_path: Path, cwd: Path) -> "tuple[Shell, Path]":
     return traced_shell("fish", tmp_path, cwd)
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.shells
 
+
 def _zsh_traced(tmp_path: Path, cwd: Path) -> "tuple[Shell, Path]":
     return traced_shell("zsh", tmp_path, cwd)
 
