@@ -186,12 +186,15 @@ def start(argv: list[str], *, cwd: Optional[str] = None, env: Optional[Mapping[s
     args = [os.fsencode(a) for a in argv]
     envb = None if env is None else {os.fsencode(k): os.fsencode(v) for k, v in env.items()}
     keep = list(keep_fds)
-    opened: list[int] = []  # the parent's own fds made for this start: closed before returning
+    opened: list[int] = []  # the fds made for the child only: the parent closes them once it runs
+    ours: list[int] = []  # the parent's ends: handed to the Child (closed here if the start fails)
     theirs: dict[int, int] = {}  # child's fd 0/1/2 -> the fd dup'ed there
+    pid = -1
 
     def pipe_to_child(target: int) -> int:
         read, write = os.pipe()  # both close-on-exec: only the dup'ed copy crosses
         opened.append(write)
+        ours.append(read)
         theirs[target] = write
         return read
 
@@ -214,6 +217,7 @@ def start(argv: list[str], *, cwd: Optional[str] = None, env: Optional[Mapping[s
             theirs[2] = devnull if stderr == DEVNULL else stderr
         err_r, err_w = os.pipe()  # the child's exec error, if any; closes on a good exec
         opened.append(err_w)
+        ours.append(err_r)
         pid = os.fork()
         if pid == 0:  # the child: system calls only, and out by exec or _exit
             try:
@@ -259,17 +263,20 @@ def start(argv: list[str], *, cwd: Optional[str] = None, env: Optional[Mapping[s
             if not chunk:
                 break
             report += chunk
+        ours.remove(err_r)
         os.close(err_r)
-        child = Child(pid, argv[0], out_read, err_read)
         if report:
-            child.wait()
-            child.close()
+            os.waitpid(pid, 0)
+            pid = -1  # reaped
             errno = int(report) if report.isdigit() else 0
             raise OSError(errno, os.strerror(errno) if errno else "cannot start it", argv[0])
-        return child
+        return Child(pid, argv[0], out_read, err_read)
     except BaseException:
-        for fd in opened:
+        for fd in opened + ours:
             os.close(fd)
+        if pid > 0:  # started but not handed over (Ctrl-C while it execs): not left running
+            os.kill(pid, _signal.SIGKILL)
+            os.waitpid(pid, 0)
         raise
 
 
