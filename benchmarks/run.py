@@ -367,19 +367,28 @@ class Bench:
     def onboarding(self) -> None:
         rounds = 3 if self.quick else 7
         templates = self._templates()
+        # Every onboarding gets a path no run has used: a clone is a new directory. uv keeps
+        # what it learns of an interpreter by its path (`.venv/bin/python`), so `uv sync`
+        # after `uv venv` in a path it has met before skips the query of the new venv's
+        # interpreter (~40 ms here) that a fresh clone pays; reused names across runs made
+        # the by-hand side that much faster than onboarding is. That case is measured too,
+        # apart (`by_hand_seen`): the same project's venv made again by hand.
+        run_id = "%x" % time.time_ns()
         out: dict[str, Any] = {}
         for kind in ("uv", "pip"):
             if kind == "uv" and not self.uv:
                 continue
             tools.log(f"onboarding with {kind}: by hand and venvd, {rounds} rounds, interleaved")
-            hand, venvd_samples, synced = [], [], True
+            hand, hand_seen, venvd_samples, synced = [], [], [], True
+            first_hand: Optional[Path] = None
+            last: Optional[Path] = None
             sh = BenchShell("bash", "venvd", self.work / "rc" / "onboard" / kind, self.env, self.outside / "a",
                             self.commands).start()
             try:
                 # Both sides warmed first: uv's interpreter and wheel caches, venvd's
                 # interpreter discovery cache; one onboarding each, not counted.
-                self._by_hand(kind, self._fresh(templates[kind], f"{kind}-warm"))
-                warm = self._fresh(templates[kind], f"{kind}-venvd-warm")
+                self._by_hand(kind, self._fresh(templates[kind], f"{kind}-warm-{run_id}"))
+                warm = self._fresh(templates[kind], f"{kind}-venvd-warm-{run_id}")
                 self.run(self.commands["venvd"] + ["allow", str(warm)], warm, check=True)
                 sh.command(f"cd {warm}")
                 sh.command(f"cd {self.outside}/a")
@@ -388,22 +397,29 @@ class Bench:
                 for r in range(rounds):
                     for side in (("hand", "venvd") if r % 2 == 0 else ("venvd", "hand")):
                         if side == "hand":
-                            project = self._fresh(templates[kind], f"{kind}-hand-{r}")
+                            project = self._fresh(templates[kind], f"{kind}-hand-{r}-{run_id}")
+                            first_hand = first_hand or project
                             hand.append(self._by_hand(kind, project))
                             if not self._imports(project / ".venv" / "bin" / "python"):
                                 raise SystemExit(f"{kind} by hand did not install the packages")
+                            if kind == "uv":
+                                shutil.rmtree(project / ".venv")
+                                hand_seen.append(self._by_hand(kind, project))
                             continue
-                        project = self._fresh(templates[kind], f"{kind}-venvd-{r}")
+                        project = last = self._fresh(templates[kind], f"{kind}-venvd-{r}-{run_id}")
                         self.run(self.commands["venvd"] + ["allow", str(project)], project, check=True)
                         venvd_samples.append(sh.command(f"cd {project}"))
                         synced = synced and self._imports(project / ".venv" / "bin" / "python")
                         sh.command(f"cd {self.outside}/a")
-                last = self.work / "onboard" / f"{kind}-venvd-{rounds - 1}"
+                assert first_hand is not None and last is not None
                 out[kind] = {"by_hand": hand, "by_hand_median": median(hand), "venvd": venvd_samples,
                              "venvd_median": median(venvd_samples) if synced else None,
                              "status": "ok" if synced else PENDING}
+                if hand_seen:
+                    out[kind]["by_hand_seen"] = hand_seen
+                    out[kind]["by_hand_seen_median"] = median(hand_seen)
                 out[kind]["noop_check"] = self._noop_check(last, synced)
-                out[kind]["pin_change"] = self._pin_change(kind, sh, last, synced, rounds)
+                out[kind]["pin_change"] = self._pin_change(kind, sh, last, first_hand, synced)
             finally:
                 terminate_all([sh])
         out["creation"] = self._creation_bounds(3)
@@ -478,7 +494,7 @@ class Bench:
                 "compute_synced": core_synced, "compute_no_inputs": core_plain, "added": added,
                 "installers_started": installers, "status": "ok" if synced else PENDING}
 
-    def _pin_change(self, kind: str, sh: BenchShell, project: Path, synced: bool, rounds: int) -> dict[str, Any]:
+    def _pin_change(self, kind: str, sh: BenchShell, project: Path, hand: Path, synced: bool) -> dict[str, Any]:
         """Change one pin (venvd-bench-01 1.0 → 1.1) and time the sync, by hand and by venvd."""
         def bump(p: Path) -> None:
             name = "pyproject.toml" if kind == "uv" else "requirements.txt"
@@ -487,7 +503,6 @@ class Bench:
             if kind == "uv":
                 self.run([self.uv, "lock", "--python", self.python], p, check=True)
 
-        hand = self.work / "onboard" / f"{kind}-hand-0"
         bump(hand)
         argv = [self.uv, "sync", "--quiet"] if kind == "uv" else \
             [".venv/bin/python", "-m", "pip", "install", "-q", "-r", "requirements.txt"]
