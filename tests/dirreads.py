@@ -5,6 +5,8 @@ starts: what the walk tests of bash, zsh and fish (test_*_walk_*.py) look at."""
 from __future__ import annotations
 
 import re
+import shlex
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
@@ -35,6 +37,33 @@ def traced_shell(name: str, tmp_path: Path, cwd: Path, env: Optional[dict[str, s
 
 def trace_lines(trace: Path) -> list[str]:
     return trace.read_text(errors="replace").splitlines()
+
+
+def trace_length(trace: Path) -> int:
+    """How many lines the trace has now: where "since" starts."""
+    return len(trace_lines(trace))
+
+
+def settle() -> None:
+    """Past the margin after which zsh and fish remember a directory by its mtime (two
+    seconds: fish reads whole seconds; zsh trusts an mtime more than a second older than
+    a whole-second clock): anything written in the directory later has a later mtime."""
+    time.sleep(2.2)
+
+
+def tree(home: Path, name: str) -> "tuple[Path, Path]":
+    """A plain directory *name* in *home* with another two levels down: (it, the deep one)."""
+    parent = home / name
+    deep = parent / "a" / "b"
+    deep.mkdir(parents=True)
+    return parent, deep
+
+
+def there_and_back(shell: "Shell", deep: Path) -> str:
+    """``cd /``, then ``cd`` into *deep*, walking up through its parents: what that second
+    cd printed."""
+    shell.run("cd /")
+    return shell.run(f"cd {shlex.quote(str(deep))}")
 
 
 def dirs_read(lines: list[str]) -> set[str]:

@@ -10,62 +10,22 @@ import shlex
 import subprocess
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.conftest import allow
-from tests.dirreads import dirs_read as _read, spawned as _spawned, trace_lines as _lines, traced_shell
+from tests.dirreads import there_and_back, tree
 from tests.test_venv_ownership import read_only  # noqa: F401  (a fixture)
 
-if TYPE_CHECKING:
-    from tests.shellharness import Shell
-
 pytestmark = pytest.mark.shells
-
-
-def _bash_traced(tmp_path: Path, cwd: Path, env: "dict[str, str] | None" = None) -> "tuple[Shell, Path]":
-    return traced_shell("bash", tmp_path, cwd, env)
 
 
 def _newer_tree(home: Path, name: str) -> "tuple[Path, Path]":
     """A parent made after the hook loaded (newer than its clock stamp, as /tmp or $HOME
     usually are) with a plain directory two levels down."""
-    parent = home / name
-    deep = parent / "a" / "b"
-    deep.mkdir(parents=True)
+    parent, deep = tree(home, name)
     time.sleep(0.05)  # a later clock tick than the parent's mtime
     return parent, deep
-
-
-def test_a_parent_newer_than_the_clock_stamp_is_read_once_and_a_marker_in_it_is_noticed(
-        home: Path, tmp_path: Path) -> None:
-    shell, trace = _bash_traced(tmp_path, home)
-    try:
-        shell.run("true")
-        parent, deep = _newer_tree(home, "newer")
-        for _ in range(2):  # walked up from deep: each parent read, then remembered
-            shell.run("cd /")
-            shell.run(f"cd {shlex.quote(str(deep))}")
-            time.sleep(0.02)
-        start = len(_lines(trace))
-        for _ in range(3):
-            shell.run("cd /")
-            shell.run(f"cd {shlex.quote(str(deep))}")
-        lines = _lines(trace)[start:]
-        read = _read(lines)
-        assert not read & {str(parent), str(parent / "a"), str(home)}, sorted(read)
-        assert not _spawned(lines), _spawned(lines)
-        assert shell.getenv("VIRTUAL_ENV") is None
-
-        # A marker in the remembered parent: its mtime moves, so the next walk reads it again.
-        (parent / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n')
-        allow(parent)
-        shell.run("cd /")
-        out = shell.run(f"cd {shlex.quote(str(deep))}")
-        assert shell.getenv("VIRTUAL_ENV") == str(parent / ".venv"), out
-    finally:
-        shell.close()
 
 
 def test_a_marker_made_in_the_clock_tick_a_parent_was_read_in_is_noticed(home: Path, tmp_path: Path) -> None:
@@ -92,8 +52,7 @@ def test_a_marker_made_in_the_clock_tick_a_parent_was_read_in_is_noticed(home: P
             assert (parent / "requirements.txt").exists()
             assert shell.getenv("VIRTUAL_ENV") is None  # (the walk ran before the marker was made)
             allow(parent)
-            shell.run("cd /")
-            out = shell.run(f"cd {shlex.quote(str(deep))}")
+            out = there_and_back(shell, deep)
             assert shell.getenv("VIRTUAL_ENV") == str(parent / ".venv"), out
             subprocess.run(["rm", "-rf", str(parent / ".venv")], check=True)
             shell.run("cd /")
@@ -132,8 +91,7 @@ def test_after_the_clock_files_come_round_a_marker_in_a_remembered_parent_is_not
         other = home / "other" / "x"
         other.mkdir(parents=True)
         for _ in range(2):  # the parent remembered against the shell's clock file of now
-            shell.run("cd /")
-            shell.run(f"cd {shlex.quote(str(deep))}")
+            there_and_back(shell, deep)
             time.sleep(0.02)
         (parent / ".python-version").write_text("3.12\n")  # a project now
         allow(parent)

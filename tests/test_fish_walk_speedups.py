@@ -10,71 +10,20 @@ from __future__ import annotations
 import shlex
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.conftest import allow
-from tests.dirreads import dirs_read_since as _read_since, traced_shell
-
-if TYPE_CHECKING:
-    from tests.shellharness import Shell
+from tests.dirreads import dirs_read_since as _read_since, settle, there_and_back, trace_length, traced_shell, tree
 
 pytestmark = pytest.mark.shells
-
-
-def _fish_traced(tmp_path: Path, cwd: Path) -> "tuple[Shell, Path]":
-    return traced_shell("fish", tmp_path, cwd)
-
-
-def _lines(trace: Path) -> int:
-    return len(trace.read_text(errors="replace").splitlines())
-
-
-def _settle() -> None:
-    """Past the two seconds after which a directory's mtime (whole seconds) can be
-    remembered: anything written in it later has a later second."""
-    time.sleep(2.2)
-
-
-def test_a_parent_newer_than_the_clock_stamp_is_not_read_again_and_a_marker_in_it_is_noticed(
-        home: Path, tmp_path: Path) -> None:
-    shell, trace = _fish_traced(tmp_path, home)
-    try:
-        shell.run("true")
-        # Made after the hook loaded: newer than its clock stamp (as /tmp or $HOME usually are).
-        parent = home / "newer"
-        deep = parent / "a" / "b"
-        deep.mkdir(parents=True)
-        _settle()
-        for _ in range(2):  # walked up from deep: each parent looked into once, then remembered
-            shell.run("cd /")
-            shell.run(f"cd {shlex.quote(str(deep))}")
-        start = _lines(trace)
-        for _ in range(3):
-            shell.run("cd /")
-            shell.run(f"cd {shlex.quote(str(deep))}")
-        read = _read_since(trace, start)
-        assert not read & {str(parent), str(parent / "a"), str(home)}, sorted(read)
-        assert shell.getenv("VIRTUAL_ENV") is None
-
-        # A marker in the remembered parent: its mtime moves, so the next walk looks again.
-        (parent / ".python-version").write_text("3.12\n")
-        allow(parent)
-        shell.run("cd /")
-        out = shell.run(f"cd {shlex.quote(str(deep))}")
-        assert shell.getenv("VIRTUAL_ENV") == str(parent / ".venv"), out
-    finally:
-        shell.close()
 
 
 def test_a_marker_made_in_the_second_a_parent_was_looked_into_is_noticed(home: Path, tmp_path: Path) -> None:
     from tests.shellharness import SHELLS, shell_env
 
     with SHELLS["fish"](tmp_path / "rc", shell_env(), home) as shell:
-        parent = home / "fresh"
-        deep = parent / "a" / "b"
-        deep.mkdir(parents=True)
+        parent, deep = tree(home, "fresh")
         shell.run(f"cd {shlex.quote(str(deep))}")
         for _ in range(10):
             shell.run("cd /")
@@ -91,21 +40,20 @@ def test_a_marker_made_in_the_second_a_parent_was_looked_into_is_noticed(home: P
         else:
             pytest.skip("this machine never did a cd within one second")
         allow(parent)
-        shell.run("cd /")
-        out = shell.run(f"cd {shlex.quote(str(deep))}")
+        out = there_and_back(shell, deep)
         assert shell.getenv("VIRTUAL_ENV") == str(parent / ".venv"), out
 
 
 def test_outside_a_project_pwd_newer_than_the_clock_stamp_is_not_read_at_each_prompt_until_it_changes(
         home: Path, tmp_path: Path) -> None:
-    shell, trace = _fish_traced(tmp_path, home)
+    shell, trace = traced_shell("fish", tmp_path, home)
     try:
         here = home / "plain"
         here.mkdir()  # after the hook loaded: newer than its clock stamp
-        _settle()
+        settle()
         shell.run(f"cd {shlex.quote(str(here))}")
         shell.run("true")
-        start = _lines(trace)
+        start = trace_length(trace)
         for _ in range(3):  # the no-op prompt outside a project
             shell.run("true")
         assert str(here) not in _read_since(trace, start)
@@ -119,24 +67,21 @@ def test_outside_a_project_pwd_newer_than_the_clock_stamp_is_not_read_at_each_pr
 
 def test_without_path_mtime_the_walk_reads_a_newer_parent_and_notices_a_marker(home: Path, tmp_path: Path) -> None:
     # fish before 3.6 has no `path mtime`: such a parent is looked into at each walk.
-    shell, trace = _fish_traced(tmp_path, home)
+    shell, trace = traced_shell("fish", tmp_path, home)
     try:
         shell.run("set -g __venvd_mtime ''")
         parent = home / "newer"
         deep = parent / "a"
         deep.mkdir(parents=True)
-        _settle()
+        settle()
         for _ in range(2):
-            shell.run("cd /")
-            shell.run(f"cd {shlex.quote(str(deep))}")
-        start = _lines(trace)
-        shell.run("cd /")
-        shell.run(f"cd {shlex.quote(str(deep))}")
+            there_and_back(shell, deep)
+        start = trace_length(trace)
+        there_and_back(shell, deep)
         assert str(parent) in _read_since(trace, start)
         (parent / ".python-version").write_text("3.12\n")
         allow(parent)
-        shell.run("cd /")
-        shell.run(f"cd {shlex.quote(str(deep))}")
+        there_and_back(shell, deep)
         assert shell.getenv("VIRTUAL_ENV") == str(parent / ".venv")
     finally:
         shell.close()

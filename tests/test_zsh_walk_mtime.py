@@ -12,67 +12,13 @@ import shlex
 import shutil
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.conftest import allow
-from tests.dirreads import dirs_read_since as _read_since, traced_shell
-
-if TYPE_CHECKING:
-    from tests.shellharness import Shell
+from tests.dirreads import settle, there_and_back, tree
 
 pytestmark = pytest.mark.shells
-
-
-def _zsh_traced(tmp_path: Path, cwd: Path) -> "tuple[Shell, Path]":
-    return traced_shell("zsh", tmp_path, cwd)
-
-
-def _lines(trace: Path) -> int:
-    return len(trace.read_text(errors="replace").splitlines())
-
-
-def _settle() -> None:
-    """Past the margin after which a directory's mtime (with nanoseconds) is remembered:
-    more than a second before a whole-second clock read before the look."""
-    time.sleep(2.2)
-
-
-def _there_and_back(shell: "Shell", deep: Path) -> str:
-    shell.run("cd /")
-    return shell.run(f"cd {shlex.quote(str(deep))}")
-
-
-@pytest.mark.parametrize("marker", ["requirements.txt", "pyproject.toml"])
-def test_a_parent_newer_than_the_clock_stamp_is_read_once_and_a_marker_in_it_is_noticed(
-        home: Path, tmp_path: Path, marker: str) -> None:
-    shell, trace = _zsh_traced(tmp_path, home)
-    try:
-        shell.run("true")
-        # Made after the hook loaded: newer than its clock stamp (as /tmp or $HOME usually are).
-        parent = home / "newer"
-        deep = parent / "a" / "b"
-        deep.mkdir(parents=True)
-        _settle()
-        _there_and_back(shell, deep)  # each parent looked into once, and remembered
-        start = _lines(trace)
-        for _ in range(3):
-            _there_and_back(shell, deep)
-        read = _read_since(trace, start)
-        assert not read & {str(parent), str(parent / "a"), str(deep), str(home)}, sorted(read)
-        assert shell.getenv("VIRTUAL_ENV") is None
-
-        # A marker in the remembered parent: its mtime moves, so the next walk looks again
-        # (not allowed yet: venvd says so).
-        (parent / marker).write_text("" if marker.endswith(".txt") else '[project]\nname = "p"\nversion = "1"\n')
-        out = _there_and_back(shell, deep)
-        assert "venvd:" in out and str(parent) in _read_since(trace, start), out
-        allow(parent)
-        out = _there_and_back(shell, deep)
-        assert shell.getenv("VIRTUAL_ENV") == str(parent / ".venv"), out
-    finally:
-        shell.close()
 
 
 def test_a_marker_made_right_after_the_look_is_noticed(home: Path, tmp_path: Path) -> None:
@@ -81,15 +27,13 @@ def test_a_marker_made_right_after_the_look_is_noticed(home: Path, tmp_path: Pat
     from tests.shellharness import SHELLS, shell_env
 
     with SHELLS["zsh"](tmp_path / "rc", shell_env(), home) as shell:
-        parent = home / "fresh"
-        deep = parent / "a" / "b"
-        deep.mkdir(parents=True)
+        parent, deep = tree(home, "fresh")
         shell.run("cd /")
         (parent / "touched").write_text("")  # the parent's mtime: now
         shell.run(f"cd {shlex.quote(str(deep))}")  # looked into at once
         (parent / "requirements.txt").write_text("")  # and a marker made in it right after
         allow(parent)
-        out = _there_and_back(shell, deep)
+        out = there_and_back(shell, deep)
         assert shell.getenv("VIRTUAL_ENV") == str(parent / ".venv"), out
 
 
@@ -101,9 +45,7 @@ def test_a_whole_second_mtime_is_remembered_only_when_older_than_the_coarser_mar
     from tests.shellharness import SHELLS, shell_env
 
     with SHELLS["zsh"](tmp_path / "rc", shell_env(), home) as shell:
-        parent = home / "coarse"
-        deep = parent / "a" / "b"
-        deep.mkdir(parents=True)
+        parent, deep = tree(home, "coarse")
         shell.run("cd /")
         time.sleep(3.2)  # the clock stamp (the hook's load) older than the mtime below
         second = int(time.time()) - 2
@@ -112,7 +54,7 @@ def test_a_whole_second_mtime_is_remembered_only_when_older_than_the_coarser_mar
         (parent / "requirements.txt").write_text("")
         os.utime(parent, ns=(second * 10**9, second * 10**9))  # as the coarse file system stamps it
         allow(parent)
-        out = _there_and_back(shell, deep)
+        out = there_and_back(shell, deep)
         assert shell.getenv("VIRTUAL_ENV") == str(parent / ".venv"), out
 
 
@@ -121,12 +63,10 @@ def test_a_remembered_parent_removed_prints_nothing_and_the_walk_finds_what_is_t
     from tests.shellharness import SHELLS, shell_env
 
     with SHELLS["zsh"](tmp_path / "rc", shell_env(), home) as shell:
-        parent = home / "gone"
-        deep = parent / "a" / "b"
-        deep.mkdir(parents=True)
-        _settle()
-        _there_and_back(shell, deep)
-        _there_and_back(shell, deep)  # remembered, and standing in it
+        parent, deep = tree(home, "gone")
+        settle()
+        there_and_back(shell, deep)
+        there_and_back(shell, deep)  # remembered, and standing in it
         shutil.rmtree(parent)
         assert shell.run("true") == ""  # $PWD and its parents gone: nothing on the terminal
         assert shell.run("cd /") == ""
@@ -146,14 +86,12 @@ def test_the_mtime_memo_under_the_users_options(home: Path, tmp_path: Path, opti
     from tests.shellharness import SHELLS, shell_env
 
     with SHELLS["zsh"](tmp_path / "rc", shell_env(), home, extra_rc=options) as shell:
-        parent = home / "newer"
-        deep = parent / "a" / "b"
-        deep.mkdir(parents=True)
-        _settle()
+        parent, deep = tree(home, "newer")
+        settle()
         for _ in range(3):  # looked into, remembered by its mtime, then not read
-            assert _there_and_back(shell, deep) == ""
+            assert there_and_back(shell, deep) == ""
         assert shell.run("print -r -- ${_VENVD_NM[" + shlex.quote(str(parent)) + "]}").endswith(")")
         (parent / "requirements.txt").write_text("")
         allow(parent)
-        out = _there_and_back(shell, deep)
+        out = there_and_back(shell, deep)
         assert shell.getenv("VIRTUAL_ENV") == str(parent / ".venv"), out
