@@ -268,7 +268,7 @@ def write_report(results: dict[str, Any], out: Path) -> None:
         md += cd_table(results["cd"])
     if "onboarding" in results:
         md += ["", "## Onboarding and sync", "",
-               f"A fresh copy of a project with 25 pinned packages (a `uv.lock`, or a pinned "
+               "A fresh copy of a project with 25 pinned packages (a `uv.lock`, or a pinned "
                "requirements.txt with `installer = \"pip\"`), offline from a local wheelhouse, warm cache, "
                "in a directory no run has used (a clone is a new path). "
                "venvd: `cd` into it to the prompt (the venv created and synced). By hand: "
