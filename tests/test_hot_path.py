@@ -31,11 +31,12 @@ RUNPY = frozenset({  # kept for a -m launcher; the hook uses -c
     "keyword", "reprlib", "itertools", "types", "warnings", "pkgutil",
 })
 # venvd's own modules that belong on the hot path (the daemon's registry: entering a
-# project records it, one small file read); everything else in venvd (interpreter
+# project records it, one small file read; safewrite: how that and the caches are
+# written, os only); everything else in venvd (interpreter
 # discovery, TOML, locking, installers, commands, the daemon itself) is for when
 # something changes.
 VENVD_HOT = re.compile(
-    r"venvd(\.(__main__|cli|errors|ui|paths|pathlist|safeio|trust|ownership|provenance|config|envdiff|project|venv|watch|export"
+    r"venvd(\.(__main__|cli|errors|ui|paths|pathlist|safeio|safewrite|trust|ownership|provenance|config|envdiff|project|venv|watch|export"
     r"|versionfile|versionrequest|pep440|frozen"
     r"|shells|shells\.base|shells\.posix|shells\.fish|sync|sync\.engine|sync\.fingerprint|sync\.record|sync\.options|sync\.settled|sync\.candidates"
     r"|daemon|daemon\.registry|daemon\.prepared|trees|repoidentity|activation_cache))?$"

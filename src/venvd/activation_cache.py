@@ -188,10 +188,9 @@ def save(entry: list[str], cache: str) -> None:
         pass
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
+        from .safewrite import replace_file
+
+        replace_file(path, data)
     except OSError:
         pass  # a cache: the next export tries again
 

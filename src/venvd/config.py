@@ -213,12 +213,11 @@ def load_config(root: str, cache_dir: Optional[str] = None) -> Config:
     config = _parse(root)
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            # A pending [project] stays pending in the cache (reading it here would parse it).
-            marshal.dump((signature, (config.tool, config._requires_python, config._name, config.warnings,
-                                      config.tool_python, config.pending)), f)
-        os.replace(tmp, path)
+        from .safewrite import replace_file
+
+        # A pending [project] stays pending in the cache (reading it here would parse it).
+        replace_file(path, marshal.dumps((signature, (config.tool, config._requires_python, config._name,
+                                                      config.warnings, config.tool_python, config.pending))))
     except OSError:
         pass  # a cache we cannot write only costs time
     return config

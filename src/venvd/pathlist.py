@@ -51,10 +51,9 @@ def read_paths(file: str) -> list[str]:
 def write_entries(file: str, entries: "dict[str, list[str]]") -> None:
     """Replace *file* with *entries* (path -> fields), atomically: a reader sees the old
     list or the new."""
-    tmp = f"{file}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
-        f.write("".join(FIELD_SEP.join([_escape(p), *fields]) + "\n" for p, fields in entries.items()))
-    os.replace(tmp, file)
+    from .safewrite import replace_text
+
+    replace_text(file, "".join(FIELD_SEP.join([_escape(p), *fields]) + "\n" for p, fields in entries.items()))
 
 
 def write_paths(file: str, paths: "list[str]") -> None:

@@ -347,10 +347,9 @@ def _say_once(path: str, message: str) -> None:
     say(message)
     try:
         os.makedirs(os.path.dirname(record), exist_ok=True)
-        tmp = f"{record}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(told)
-        os.replace(tmp, record)
+        from .safewrite import replace_file
+
+        replace_file(record, told)
     except OSError:
         pass  # then it is said again next time
 

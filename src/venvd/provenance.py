@@ -53,10 +53,9 @@ def write(real: str, token: str, st: os.stat_result, debris: bool = False, creat
         fields.append(("creating", "1"))
     path = _record_file(real)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
-        f.write(encode_pairs(fields) + "\n")
-    os.replace(tmp, path)
+    from .safewrite import replace_text
+
+    replace_text(path, encode_pairs(fields) + "\n")
 
 
 def read(real: str) -> "Optional[dict[str, str]]":

@@ -185,9 +185,9 @@ def _remembered(attempt: str) -> Optional[str]:
 def _remember(attempt: str, error: str) -> None:
     path = _failed_path()
     try:
-        with open(path + ".tmp", "w", encoding="utf-8") as f:
-            f.write(attempt.replace("\n", " ") + "\n" + error.replace("\n", " ") + "\n")
-        os.replace(path + ".tmp", path)
+        from .safewrite import replace_text
+
+        replace_text(path, attempt.replace("\n", " ") + "\n" + error.replace("\n", " ") + "\n")
     except OSError:
         pass  # a courtesy: without it the next prompt tries again
 

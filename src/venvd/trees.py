@@ -79,10 +79,9 @@ def _settings(path: str) -> "tuple[list[str], str, bool]":
     settings = _parse(path)
     try:
         os.makedirs(os.path.dirname(cache), exist_ok=True)
-        tmp = f"{cache}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            marshal.dump((key, settings), f)
-        os.replace(tmp, cache)
+        from .safewrite import replace_file
+
+        replace_file(cache, marshal.dumps((key, settings)))
     except OSError:
         pass  # a cache we cannot write only costs time
     return settings
@@ -171,15 +170,14 @@ def add_tree(directory: str, path: "Optional[str]" = None) -> "tuple[str, bool]"
         raise VenvdError(f"cannot add {directory} to the trust list in {path} safely; add it there by hand: "
                          f"trust = [{item}, ...]")
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(new)
+    keep = None
     if data is not None:
         import stat
 
-        os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode) & 0o755)
-    os.replace(tmp, path)
+        keep = stat.S_IMODE(os.stat(path).st_mode) & 0o755  # the user's file keeps its mode
+    from .safewrite import replace_text
+
+    replace_text(path, new, mode=0o600, chmod=keep)
     return path, True
 
 

@@ -80,10 +80,9 @@ def write_marker(venv: str, **fields: str) -> None:
     directory = os.path.join(venv, STATE_DIR)
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, CREATED)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
-        f.write(encode_pairs(sorted(fields.items())) + "\n")
-    os.replace(tmp, path)
+    from .safewrite import replace_text
+
+    replace_text(path, encode_pairs(sorted(fields.items())) + "\n")
 
 
 def _failure_file(venv: str) -> str:
@@ -111,12 +110,13 @@ def remembered_failure(venv: str, attempt: str) -> Optional[str]:
 
 def remember_failure(venv: str, attempt: str, error: str) -> None:
     path = _failure_file(venv)
-    tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
-            f.write(encode_pairs([("venv", os.path.realpath(venv)), ("attempt", attempt), ("error", error)]) + "\n")
-        os.replace(tmp, path)  # replaces whatever is there, never opens it (a FIFO would block)
+        from .safewrite import replace_text
+
+        # Replaces whatever is there, never opens it (a FIFO would block).
+        replace_text(path, encode_pairs([("venv", os.path.realpath(venv)), ("attempt", attempt),
+                                         ("error", error)]) + "\n")
     except OSError:
         pass  # remembering is a courtesy; the next prompt would simply try again
 
@@ -476,10 +476,9 @@ def _set_prompt(venv: str, prompt: str) -> None:
     kept = [line for line in lines if line.partition("=")[0].strip() != "prompt"]
     if len(kept) == len(lines) - 1 and f"prompt = {prompt}" in lines:
         return
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write("".join(line + "\n" for line in [*kept, f"prompt = {prompt}"]))
-    os.replace(tmp, path)
+    from .safewrite import replace_text
+
+    replace_text(path, "".join(line + "\n" for line in [*kept, f"prompt = {prompt}"]))
 
 
 def is_empty_dir(path: str) -> bool:

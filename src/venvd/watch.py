@@ -164,10 +164,9 @@ def hook_clock(cache_dir: str) -> str:
         pass
     try:
         path = now_stamp(stamp_dir)
-        tmp = f"{pointer}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(os.path.basename(path))
-        os.replace(tmp, pointer)
+        from .safewrite import replace_text
+
+        replace_text(pointer, os.path.basename(path))
         return path
     except OSError:
         return ""

@@ -16,6 +16,7 @@ from typing import Any, Optional
 from ..errors import VenvdError
 from ..paths import runtime_dir, state_dir
 from ..safeio import LIMIT_SMALL, read_bytes
+from ..safewrite import replace_text
 from .liveness import DAEMON_LOCK
 
 LOCK = DAEMON_LOCK  # liveness.py probes it on the prompt path
@@ -76,19 +77,12 @@ def hold_lock() -> Any:
         lock.acquire(timeout=1.0)
     except filelock.Timeout:
         raise VenvdError(f"the daemon is already running (pid {running_pid()})") from None
-    write_atomic(_path(PIDFILE), f"{os.getpid()}\n")
+    replace_text(_path(PIDFILE), f"{os.getpid()}\n")
     return lock
 
 
-def write_atomic(path: str, text: str) -> None:
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def write_status(data: dict[str, Any]) -> None:
-    write_atomic(_path(STATUS), json.dumps(data, sort_keys=True, indent=2) + "\n")
+    replace_text(_path(STATUS), json.dumps(data, sort_keys=True, indent=2) + "\n")
 
 
 def read_status() -> Optional[dict[str, Any]]:
@@ -214,4 +208,4 @@ def request_sync(root: str) -> None:
 
     directory = requests_dir()
     os.makedirs(directory, exist_ok=True)
-    write_atomic(os.path.join(directory, path_key(root)), root)
+    replace_text(os.path.join(directory, path_key(root)), root)

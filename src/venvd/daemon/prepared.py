@@ -27,10 +27,9 @@ def write(root: str, seconds: float, directory: "Optional[str]" = None) -> None:
     """Say that *root*'s venv was made ready by the daemon in *seconds*."""
     path = record_path(root, directory)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
-        f.write(f"{os.path.realpath(root)}\n{seconds:.1f}\n")
-    os.replace(tmp, path)
+    from ..safewrite import replace_text
+
+    replace_text(path, f"{os.path.realpath(root)}\n{seconds:.1f}\n")
 
 
 def take(root: str, directory: "Optional[str]" = None) -> "Optional[str]":

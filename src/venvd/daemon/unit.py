@@ -14,6 +14,8 @@ import os
 import sys
 from typing import Mapping, Optional
 
+from ..safewrite import replace_file
+
 MARK = "written by 'venvd daemon install'"
 SYSTEMD_NAME = "venvd.service"
 LAUNCHD_LABEL = "io.github.venvd.daemon"
@@ -121,10 +123,7 @@ def install(environ: Mapping[str, str], platform: Optional[str] = None) -> str:
     else:
         data = systemd_unit(daemon_argv(), environ).encode("utf-8")
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    replace_file(path, data)
     return path
 
 

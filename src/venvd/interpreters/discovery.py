@@ -93,17 +93,13 @@ def _load_cache(path: str) -> dict:
 
 
 def _write_cache(path: str, data: dict) -> None:
-    tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(marshal.dumps(data, 4))  # format 4: readable by every Python venvd supports
-        os.replace(tmp, path)  # atomic: readers see the old or the new cache, never half
+        from ..safewrite import replace_file
+
+        replace_file(path, marshal.dumps(data, 4))  # format 4: readable by every Python venvd supports
     except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        pass  # a cache we cannot write only costs time
 
 
 def _merge(new: dict, old: dict) -> dict:

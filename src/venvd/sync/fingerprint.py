@@ -217,9 +217,8 @@ def save_memo(venv: str, memo: tuple) -> None:
     path = memo_path(venv)
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            marshal.dump(memo, f)
-        os.replace(tmp, path)
+        from ..safewrite import replace_file
+
+        replace_file(path, marshal.dumps(memo))
     except OSError:
         pass  # a memo we cannot write only costs time

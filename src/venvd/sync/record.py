@@ -45,12 +45,9 @@ def read_record(venv: str, name: str) -> Optional[dict[str, str]]:
 def write_record(venv: str, name: str, fields: dict[str, str]) -> None:
     path = record_path(venv, name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(encode_pairs(sorted(fields.items())) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    from ..safewrite import replace_text
+
+    replace_text(path, encode_pairs(sorted(fields.items())) + "\n", durable=True)
 
 
 def remove_record(venv: str, name: str) -> None:
