@@ -1,4 +1,4 @@
-"""Writing a file by replacing it: the one way venvd writes its records, caches and lists.
+"""Writing a file by replacing it: how venvd writes its records, caches and lists.
 
 The bytes go to a new file beside the target (``<path>.<pid>.tmp``), which is then renamed
 over it, so a reader sees the old content or the new, never a part, and a writer killed
@@ -35,7 +35,10 @@ def replace_file(path: str, data: bytes, mode: int = 0o666, durable: bool = Fals
     try:
         with open(fd, "wb") as f:
             if chmod is not None:
-                os.fchmod(fd, chmod)
+                if hasattr(os, "fchmod"):
+                    os.fchmod(fd, chmod)
+                else:  # Windows before Python 3.13
+                    os.chmod(tmp, chmod)
             f.write(data)
             if durable:
                 f.flush()
