@@ -1,8 +1,9 @@
 """bash's walk remembers a parent directory newer than the core's clock stamp (/tmp, $HOME:
 written all the time) against a clock file of its own, made with a redirection (issue 12:
 a cd out of a project reads none of them again), and forgets it as soon as the directory
-changes, even within the clock tick it was read in. In a real bash under strace: the
-directory read or not, and the project a marker makes, as the user sees it."""
+changes, even within the clock tick it was read in. In a real bash: the project a marker
+makes, as the user sees it (what is read, under strace, for every shell alike:
+test_walk_memo.py)."""
 
 from __future__ import annotations
 

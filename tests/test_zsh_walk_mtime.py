@@ -1,9 +1,9 @@
 """zsh's walk remembers a parent directory newer than the core's clock stamp (/tmp, $HOME:
 written all the time) by its mtime, read with zstat before the look (issue 12: a cd out of
 a project reads none of them again), only when that mtime is old enough that any later
-change gets another one, and forgets it as soon as the directory changes. In a real zsh,
-under strace where it matters: the directory read or not, and the project a marker makes,
-as the user sees it."""
+change gets another one, and forgets it as soon as the directory changes. In a real zsh:
+the project a marker makes, as the user sees it (what is read, under strace, for every
+shell alike: test_walk_memo.py)."""
 
 from __future__ import annotations
 
