@@ -163,10 +163,8 @@ def resolve_target(project: Project, config: Config, environ: Mapping[str, str],
             # Same interpreter under another request (e.g. "3.12" became "3.12.1"): keep the venv.
             write_marker(venv, **{**marker, "request": key})
         else:
-            # A uv.lock sync removes what the lock does not name, pip included, and then
-            # puts pip back: seeding it first as well would only add ~0.1 s to onboarding.
             # A uv.lock venv holds exactly what `uv sync --locked` installs, pip only when
-            # `seed-pip = true` asks for it (then the sync keeps it).
+            # `seed-pip = true` asks for it (then the sync keeps it): no pip seeded first.
             seed_pip = bool(config.get("seed-pip")) or not ("uv.lock" in project.markers
                                                              and config.get("sync") != "off")
             populate = None
