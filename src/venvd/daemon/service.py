@@ -259,10 +259,7 @@ class Service:
         """The projects a batch of changed paths concerns, and whether to rebuild the watch set."""
         from .control import requests_dir
 
-        from ..trees import config_file
-
-        control = {registry.registry_file(), trust.store_file(trust.ALLOWED), trust.store_file(trust.DENIED),
-                   config_file()}
+        control = set(control_files())
         requests = requests_dir()
         hit: set[str] = set()
         rebuild = False
@@ -318,6 +315,10 @@ class Service:
         import watchfiles
 
         while not stop.is_set():
+            # Taken before refresh() reads them: a registration, a trust change or a config
+            # edit made after this and before the watch below is in place would otherwise
+            # go unseen until some later change rebuilds the watch.
+            read = control_signatures()
             self.refresh()
             dirs = self.watch_dirs()
             self._log(f"watching {len(self.projects)} project(s) in {len(dirs)} dir(s)")
@@ -332,12 +333,16 @@ class Service:
                                              ignore_permission_denied=True, rust_timeout=RESCAN_MS,
                                              yield_on_timeout=True):
                 paths = [path for _, path in changes]
+                missed = False
                 if first:
                     # The watch is in place now: a request a shell wrote while it was not
-                    # (the daemon starting, or restarting for a registry change) is taken here.
+                    # (the daemon starting, or restarting for a registry change) is taken here,
+                    # and the watch is built again if what it was built from changed meanwhile.
                     paths += waiting_requests()
+                    missed = control_signatures() != read
                     first = False
                 hit, rebuild = self.affected(paths)
+                rebuild = rebuild or missed
                 for root in sorted(hit):
                     self.queue.add(root)
                 if rebuild:
@@ -345,6 +350,28 @@ class Service:
                 if stop_or_restart():
                     break
         self.queue.stop()
+
+
+def control_files() -> list[str]:
+    """The files the watch set is built from: the registry, the trust store, the user config."""
+    from ..trees import config_file
+
+    return [registry.registry_file(), trust.store_file(trust.ALLOWED), trust.store_file(trust.DENIED),
+            config_file()]
+
+
+def control_signatures() -> list[Optional[tuple[int, int, int]]]:
+    """Each control file's inode, size and mtime (None when missing): a write to any of
+    them (an append, or a list renamed into place) changes its signature."""
+    out: list[Optional[tuple[int, int, int]]] = []
+    for path in control_files():
+        try:
+            st = os.stat(path)
+        except OSError:
+            out.append(None)
+        else:
+            out.append((st.st_ino, st.st_size, st.st_mtime_ns))
+    return out
 
 
 def waiting_requests() -> list[str]:
