@@ -295,6 +295,30 @@ def test_an_empty_venv_dir_left_by_a_kill_before_its_record_is_created_into(home
     assert (project / ".venv" / "bin" / "python").exists()
 
 
+def test_ctrl_c_as_the_venv_dir_is_made_leaves_no_directory(home: Path, monkeypatch: pytest.MonkeyPatch):
+    # The real-shell Ctrl-C test (test_shells.py) presses it once "creating" shows; it can
+    # land as mkdir returns, before the creation knows it made the directory. Here it does.
+    from venvd import venv as venv_module
+
+    py = need_python("3.12")
+    venv = home / "proj" / ".venv"
+    venv.parent.mkdir()
+    real_makedirs = os.makedirs
+
+    def makedirs_then_ctrl_c(path, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        real_makedirs(path, *args, **kwargs)
+        if os.fspath(path) == str(venv):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(venv_module.os, "makedirs", makedirs_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        venv_module.create(str(venv), py, "3.12", "proj", "k", uv=None, seed_pip=False)
+    assert not venv.exists()
+    monkeypatch.undo()
+    venv_module.create(str(venv), py, "3.12", "proj", "k", uv=None, seed_pip=False)  # and made next time
+    assert (venv / "bin" / "python").exists()
+
+
 def test_a_venv_made_under_umask_000_is_not_writable_by_others(home: Path):
     need_python("3.12")
     project = make_project(home / "proj", "3.12")

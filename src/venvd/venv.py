@@ -422,11 +422,13 @@ def create(venv: str, interpreter_path: str, version: str, prompt: str, request:
                     provenance.write(os.path.join(os.path.dirname(real), os.path.basename(old)), marker["token"],
                                      os.stat(venv), debris=True)
                     os.rename(venv, old)
-            made = False
+            made = making = False
             try:
+                making = True  # no directory there now (see above): one that appears is this mkdir's
                 try:
                     os.makedirs(venv)
                 except OSError as exc:
+                    making = False  # nothing made here: whatever stands there is not ours
                     raise VenvdError(f"cannot create {venv}: {exc.strerror} (a read-only project directory? "
                                      "set [tool.venvd] venv or UV_PROJECT_ENVIRONMENT to a writable place)") from None
                 made = True
@@ -449,6 +451,10 @@ def create(venv: str, interpreter_path: str, version: str, prompt: str, request:
                     shutil.rmtree(venv, ignore_errors=True)
                     # Its inode may be reused for a venv the user makes there: no record names it.
                     provenance.forget(real)
+                elif making and is_empty_dir(venv):
+                    # Ctrl-C as mkdir returned, before `made` was set: the empty directory it
+                    # made goes too (nothing to lose, as with the one a kill leaves, above).
+                    os.rmdir(venv)
                 if old is not None:
                     os.rename(old, venv)
                     # The old venv is back at its path: its marker's record names it again.
